@@ -194,6 +194,8 @@ type Index struct {
 	// setup guide asks for: user(createdAt), session(expiresAt),
 	// account(providerId, accountId), verification(expiresAt).
 	Extra bool
+	// Additional marks the index of an additional field.
+	Additional bool
 }
 
 // Layout is a validated Schema resolved to physical names: what stores and
@@ -480,7 +482,9 @@ func (l *Layout) Indexes() []Index {
 	for _, t := range l.Tables() {
 		for _, c := range t.AdditionalColumns() {
 			if c.Index {
-				out = append(out, l.index(t, []string{c.Field}, false))
+				ix := l.index(t, []string{c.Field}, false)
+				ix.Additional = true
+				out = append(out, ix)
 			}
 		}
 	}

@@ -1,0 +1,303 @@
+// Package migrations creates Better Auth's tables on PostgreSQL, or
+// completes a database that already has them.
+//
+// The SQL is embedded (sql/*.up.sql.tmpl), rendered for the configured
+// betterauth.Schema and applied by golang-migrate over the application's
+// pgx pool, in its own version table (Schema.MigrationsTable, default
+// "betterauth_schema_migrations") and under golang-migrate's advisory lock,
+// so several replicas may run Up at once. With the zero Schema on an empty
+// database the result is exactly Better Auth 1.7.25's schema plus four
+// indexes its setup guide asks for (see Files).
+//
+// Every statement is "if not exists", and Up then adds, like Better Auth's
+// own migrator, any column or index the configuration has and the database
+// lacks (an additional field added later, say). It never drops, renames or
+// retypes anything and never touches a row.
+package migrations
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing/fstest"
+	"text/template"
+
+	"github.com/golang-migrate/migrate/v4"
+	pgxmigrate "github.com/golang-migrate/migrate/v4/database/pgx/v5"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/store/pgstore"
+)
+
+//go:embed sql/*.up.sql.tmpl
+var templates embed.FS
+
+// ErrUnsafe reports a change Up refuses to make: adding a required column
+// with no default to a table that has rows (the rows would violate it).
+var ErrUnsafe = errors.New("migrations: unsafe change")
+
+// File is one rendered migration.
+type File struct {
+	Version uint
+	Name    string // e.g. "000001_init.up.sql"
+	SQL     string
+}
+
+type tableView struct{ Name, Columns string }
+type indexView struct{ Name, Table, Columns string }
+
+// Files renders the embedded migrations for the schema, in order.
+func Files(schema betterauth.Schema) ([]File, error) {
+	l, err := schema.Layout()
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	var tables []tableView
+	for _, t := range l.Tables() {
+		var cols []string
+		for _, c := range t.Columns {
+			cols = append(cols, columnDDL(l, c, false))
+		}
+		tables = append(tables, tableView{Name: pgstore.Quote(t.Name), Columns: strings.Join(cols, ", ")})
+	}
+	// Indexes on additional fields are left to Up's completion step: on a
+	// table Better Auth created, the column does not exist yet when these
+	// files run.
+	var base, extra []indexView
+	for _, ix := range l.Indexes() {
+		v := indexView{Name: pgstore.Quote(ix.Name), Table: pgstore.Quote(ix.Table), Columns: quoteList(ix.Columns)}
+		switch {
+		case ix.Extra:
+			extra = append(extra, v)
+		case !ix.Additional:
+			base = append(base, v)
+		}
+	}
+	data := map[string]any{
+		"000001_init.up.sql.tmpl":          map[string]any{"Tables": tables, "Indexes": base},
+		"000002_extra_indexes.up.sql.tmpl": map[string]any{"Indexes": extra},
+	}
+	names, err := fs.Glob(templates, "sql/*.up.sql.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	var out []File
+	for i, n := range names {
+		base := strings.TrimPrefix(n, "sql/")
+		tpl, err := template.ParseFS(templates, n)
+		if err != nil {
+			return nil, fmt.Errorf("migrations: %s: %w", base, err)
+		}
+		var buf bytes.Buffer
+		if err := tpl.Execute(&buf, data[base]); err != nil {
+			return nil, fmt.Errorf("migrations: %s: %w", base, err)
+		}
+		out = append(out, File{Version: uint(i + 1), Name: strings.TrimSuffix(base, ".tmpl"), SQL: buf.String()})
+	}
+	return out, nil
+}
+
+// Generate returns every migration for the schema as one SQL script, as
+// `betterauth generate` prints it.
+func Generate(schema betterauth.Schema) (string, error) {
+	files, err := Files(schema)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, f := range files {
+		fmt.Fprintf(&b, "-- %s\n%s", f.Name, f.SQL)
+	}
+	l, err := schema.Layout()
+	if err != nil {
+		return "", fmt.Errorf("migrations: %w", err)
+	}
+	first := true
+	for _, ix := range l.Indexes() {
+		if !ix.Additional {
+			continue
+		}
+		if first {
+			b.WriteString("-- indexes of additional fields (Up adds them after the files)\n")
+			first = false
+		}
+		fmt.Fprintf(&b, "%s;\n\n", indexDDL(ix))
+	}
+	return b.String(), nil
+}
+
+func indexDDL(ix betterauth.Index) string {
+	return fmt.Sprintf("create index if not exists %s on %s (%s)", pgstore.Quote(ix.Name), pgstore.Quote(ix.Table), quoteList(ix.Columns))
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = pgstore.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// columnDDL renders a column definition the way Better Auth's migrator
+// does. forAdd renders it for ALTER TABLE ADD COLUMN, where (like Better
+// Auth) static defaults are emitted so existing rows get a value.
+func columnDDL(l *betterauth.Layout, c betterauth.Column, forAdd bool) string {
+	var b strings.Builder
+	b.WriteString(pgstore.Quote(c.Name))
+	b.WriteByte(' ')
+	b.WriteString(sqlType(l, c))
+	if c.Type == "id" && l.IDMode == betterauth.IDModeUUID && c.References == "" {
+		b.WriteString(" default pg_catalog.gen_random_uuid()")
+	}
+	if c.DefaultNow {
+		b.WriteString(" default CURRENT_TIMESTAMP")
+	} else if forAdd && c.Default != nil {
+		b.WriteString(" default " + literal(c))
+	}
+	if c.Required {
+		b.WriteString(" not null")
+	}
+	if c.Field == "id" {
+		b.WriteString(" primary key")
+	}
+	if c.Unique {
+		b.WriteString(" unique")
+	}
+	if c.References != "" {
+		fmt.Fprintf(&b, " references %s (%s) on delete cascade", pgstore.Quote(l.User.Name), pgstore.Quote("id"))
+	}
+	return b.String()
+}
+
+func sqlType(l *betterauth.Layout, c betterauth.Column) string {
+	switch c.Type {
+	case "id":
+		if l.IDMode == betterauth.IDModeUUID {
+			return "uuid"
+		}
+		return "text"
+	case betterauth.FieldNumber:
+		if c.BigInt {
+			return "bigint"
+		}
+		return "integer"
+	case betterauth.FieldBoolean:
+		return "boolean"
+	case betterauth.FieldDate:
+		return l.TimestampType
+	case betterauth.FieldJSON:
+		return "jsonb"
+	}
+	return "text"
+}
+
+// literal renders a normalized default value as SQL.
+func literal(c betterauth.Column) string {
+	switch v := c.Default.(type) {
+	case string:
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case bool:
+		if v {
+			return "true"
+		}
+		return "false"
+	case int64:
+		return fmt.Sprint(v)
+	}
+	// Dates and JSON: written by the application on create, not by the database.
+	return "NULL"
+}
+
+// Up applies the migrations to the database behind pool, then adds any
+// column or index the schema has and the database lacks. Running it again
+// changes nothing. It returns an error wrapping ErrUnsafe, and changes
+// nothing more, if a required column without a default would have to be
+// added to a table that has rows.
+func Up(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema) error {
+	l, err := schema.Layout()
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	files, err := Files(schema)
+	if err != nil {
+		return err
+	}
+	mfs := fstest.MapFS{}
+	for _, f := range files {
+		mfs[f.Name] = &fstest.MapFile{Data: []byte(f.SQL)}
+	}
+	src, err := iofs.New(mfs, ".")
+	if err != nil {
+		return fmt.Errorf("migrations: source: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	drv, err := pgxmigrate.WithInstance(db, &pgxmigrate.Config{MigrationsTable: l.MigrationsTable})
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "pgx5", drv)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	m.Log = nil
+	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("migrations: up: %w", err)
+	}
+	if srcErr, dbErr := m.Close(); srcErr != nil || dbErr != nil {
+		return fmt.Errorf("migrations: close: %w", errors.Join(srcErr, dbErr))
+	}
+	return complete(ctx, pool, l)
+}
+
+// complete adds what the layout has and the database lacks, in one
+// transaction under an advisory lock.
+func complete(ctx context.Context, pool *pgxpool.Pool, l *betterauth.Layout) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock(hashtext($1))", "betterauth:"+l.MigrationsTable); err != nil {
+			return fmt.Errorf("migrations: lock: %w", err)
+		}
+		db, err := inspect(ctx, tx, l)
+		if err != nil {
+			return err
+		}
+		for _, t := range l.Tables() {
+			cols := db.columns[t.Name]
+			for _, c := range t.Columns {
+				if _, ok := cols[c.Name]; ok {
+					continue
+				}
+				if c.Required && !c.DefaultNow && (c.Default == nil || literal(c) == "NULL") {
+					var hasRows bool
+					if err := tx.QueryRow(ctx, fmt.Sprintf("select exists (select 1 from %s)", pgstore.Quote(t.Name))).Scan(&hasRows); err != nil {
+						return fmt.Errorf("migrations: %w", err)
+					}
+					if hasRows {
+						return fmt.Errorf("%w: column %s.%s is required and has no default, and the table has rows: add it yourself with a default, or make the field optional", ErrUnsafe, t.Name, c.Name)
+					}
+				}
+				stmt := fmt.Sprintf("alter table %s add column if not exists %s", pgstore.Quote(t.Name), columnDDL(l, c, true))
+				if _, err := tx.Exec(ctx, stmt); err != nil {
+					return fmt.Errorf("migrations: adding %s.%s: %w", t.Name, c.Name, err)
+				}
+			}
+		}
+		for _, ix := range l.Indexes() {
+			if db.hasIndexOn(ix.Table, ix.Columns) {
+				continue
+			}
+			if _, err := tx.Exec(ctx, indexDDL(ix)); err != nil {
+				return fmt.Errorf("migrations: index %s: %w", ix.Name, err)
+			}
+		}
+		return nil
+	})
+}
