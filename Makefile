@@ -1,0 +1,16 @@
+GO ?= go
+
+.PHONY: test vet fmt
+
+# test vets, then runs every test with the race detector. Tests that need PostgreSQL start
+# their own throwaway cluster (internal/pgtest) or use TEST_DATABASE_URL.
+test: fmt vet
+	$(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+# fmt fails if any Go file is not gofmt-formatted, and lists them.
+fmt:
+	@out="$$(gofmt -l .)"; \
+	if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$out"; exit 1; fi

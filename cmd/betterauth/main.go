@@ -1,0 +1,267 @@
+// Command betterauth prints, applies and checks the database schema of the
+// betterauth library, like Better Auth's own CLI:
+//
+//	betterauth generate [flags]          print the SQL for a configuration
+//	betterauth migrate  [flags]          apply it (DATABASE_URL or --database-url)
+//	betterauth check    [flags]          compare a live database with the configuration
+//
+// Run "betterauth <command> --help" for the flags.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/migrations"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `betterauth manages the database schema of the betterauth Go library.
+
+Usage:
+  betterauth generate [flags]   print the SQL for a configuration
+  betterauth migrate  [flags]   create or complete the tables (needs a database)
+  betterauth check    [flags]   list what a database lacks for a configuration
+
+Run "betterauth <command> --help" for the flags of a command.
+`
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet("betterauth "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		plural   = fs.Bool("plural", false, "plural table names (users, sessions, accounts, verifications)")
+		snake    = fs.Bool("snake-case", false, "snake_case column names, as Better Auth's Drizzle generator writes them")
+		drizzle  = fs.Bool("drizzle", false, "Drizzle's default layout: snake_case columns and timestamps without time zone")
+		uuid     = fs.Bool("uuid", false, "uuid ids made by the database (Better Auth's generateId: \"uuid\")")
+		noTZ     = fs.Bool("timestamp-without-time-zone", false, "use timestamp instead of timestamptz columns")
+		config   = fs.String("config", "", "a JSON file with the schema configuration (see README); flags override it")
+		dbURL    = fs.String("database-url", "", "PostgreSQL URL (default $DATABASE_URL); migrate and check only")
+		timeout  = fs.Duration("timeout", time.Minute, "give up on the database after this long")
+		describe string
+	)
+	switch cmd {
+	case "generate":
+		describe = "Print the SQL that migrate runs for this configuration, without connecting to a database."
+	case "migrate":
+		describe = "Create Better Auth's tables, or add to existing ones only what is missing. Safe to run again and from several replicas at once."
+	case "check":
+		describe = "Compare a live database with the configuration: every missing table, column or index and every type mismatch. Exits 1 if anything would stop the library from working."
+	default:
+		fmt.Fprintf(stderr, "betterauth: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: betterauth %s [flags]\n\n%s\n\nFlags:\n", cmd, describe)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "betterauth %s: unexpected argument %q\n", cmd, fs.Arg(0))
+		return 2
+	}
+
+	var schema betterauth.Schema
+	if *config != "" {
+		var err error
+		if schema, err = loadConfig(*config); err != nil {
+			fmt.Fprintf(stderr, "betterauth: %v\n", err)
+			return 2
+		}
+	}
+	if *drizzle {
+		schema.Naming, schema.TimestampWithoutTimeZone = betterauth.NamingSnakeCase, true
+	}
+	if *snake {
+		schema.Naming = betterauth.NamingSnakeCase
+	}
+	if *noTZ {
+		schema.TimestampWithoutTimeZone = true
+	}
+	if *plural {
+		schema.UsePlural = true
+	}
+	if *uuid {
+		schema.IDMode = betterauth.IDModeUUID
+	}
+	if _, err := schema.Layout(); err != nil {
+		fmt.Fprintf(stderr, "betterauth: %v\n", err)
+		return 2
+	}
+
+	if cmd == "generate" {
+		sql, err := migrations.Generate(schema)
+		if err != nil {
+			fmt.Fprintf(stderr, "betterauth: %v\n", err)
+			return 1
+		}
+		fmt.Fprint(stdout, sql)
+		return 0
+	}
+
+	url := *dbURL
+	if url == "" {
+		url = os.Getenv("DATABASE_URL")
+	}
+	if url == "" {
+		fmt.Fprintf(stderr, "betterauth %s: no database: set DATABASE_URL or pass --database-url\n", cmd)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		fmt.Fprintf(stderr, "betterauth: database URL: %v\n", err)
+		return 2
+	}
+	defer pool.Close()
+	if err := pool.Ping(ctx); err != nil {
+		fmt.Fprintf(stderr, "betterauth: cannot reach the database: %v\n", err)
+		return 1
+	}
+
+	if cmd == "migrate" {
+		if err := migrations.Up(ctx, pool, schema); err != nil {
+			fmt.Fprintf(stderr, "betterauth: migrate: %v\n", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, "betterauth: the database is up to date")
+		return 0
+	}
+
+	problems, err := migrations.Check(ctx, pool, schema)
+	if err != nil {
+		fmt.Fprintf(stderr, "betterauth: check: %v\n", err)
+		return 1
+	}
+	fatal := 0
+	for _, p := range problems {
+		fmt.Fprintln(stdout, p)
+		if p.Fatal {
+			fatal++
+		}
+	}
+	if fatal > 0 {
+		fmt.Fprintf(stdout, "\n%d problem(s): run `betterauth migrate` with the same flags to add what is missing; type mismatches need a manual fix.\n", fatal)
+		return 1
+	}
+	fmt.Fprintln(stdout, "betterauth: the database matches the configuration")
+	return 0
+}
+
+// fileConfig is the JSON configuration file, in Better Auth's vocabulary.
+type fileConfig struct {
+	UsePlural                bool        `json:"usePlural"`
+	Naming                   string      `json:"naming"` // "camelCase" (default) or "snake_case"
+	GenerateID               string      `json:"generateId"`
+	TimestampWithoutTimeZone bool        `json:"timestampWithoutTimeZone"`
+	MigrationsTable          string      `json:"migrationsTable"`
+	User                     modelConfig `json:"user"`
+	Session                  modelConfig `json:"session"`
+	Account                  modelConfig `json:"account"`
+	Verification             modelConfig `json:"verification"`
+}
+
+type modelConfig struct {
+	ModelName        string                 `json:"modelName"`
+	Fields           map[string]string      `json:"fields"`
+	AdditionalFields map[string]fieldConfig `json:"additionalFields"`
+}
+
+type fieldConfig struct {
+	Type         string `json:"type"`
+	Required     *bool  `json:"required"` // default true, as in Better Auth
+	DefaultValue any    `json:"defaultValue"`
+	Unique       bool   `json:"unique"`
+	Index        bool   `json:"index"`
+	BigInt       bool   `json:"bigint"`
+	Input        *bool  `json:"input"`    // default true
+	Returned     *bool  `json:"returned"` // default true
+	FieldName    string `json:"fieldName"`
+}
+
+func loadConfig(path string) (betterauth.Schema, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return betterauth.Schema{}, fmt.Errorf("config: %w", err)
+	}
+	var fc fileConfig
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&fc); err != nil {
+		return betterauth.Schema{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	s := betterauth.Schema{
+		UsePlural: fc.UsePlural, TimestampWithoutTimeZone: fc.TimestampWithoutTimeZone,
+		MigrationsTable: fc.MigrationsTable,
+	}
+	switch fc.Naming {
+	case "", "camelCase":
+	case "snake_case":
+		s.Naming = betterauth.NamingSnakeCase
+	default:
+		return s, fmt.Errorf("config %s: naming %q: want camelCase or snake_case", path, fc.Naming)
+	}
+	switch fc.GenerateID {
+	case "":
+	case "uuid":
+		s.IDMode = betterauth.IDModeUUID
+	default:
+		return s, fmt.Errorf("config %s: generateId %q: only \"uuid\" (or nothing) is supported", path, fc.GenerateID)
+	}
+	for _, m := range []struct {
+		src modelConfig
+		dst *betterauth.ModelSchema
+	}{{fc.User, &s.User}, {fc.Session, &s.Session}, {fc.Account, &s.Account}, {fc.Verification, &s.Verification}} {
+		m.dst.ModelName, m.dst.Fields = m.src.ModelName, m.src.Fields
+		for name, f := range m.src.AdditionalFields {
+			if m.dst.AdditionalFields == nil {
+				m.dst.AdditionalFields = map[string]betterauth.AdditionalField{}
+			}
+			m.dst.AdditionalFields[name] = betterauth.AdditionalField{
+				Type:         betterauth.FieldType(f.Type),
+				Optional:     f.Required != nil && !*f.Required,
+				DefaultValue: f.DefaultValue,
+				Unique:       f.Unique,
+				Index:        f.Index,
+				BigInt:       f.BigInt,
+				NoInput:      f.Input != nil && !*f.Input,
+				Hidden:       f.Returned != nil && !*f.Returned,
+				FieldName:    f.FieldName,
+			}
+		}
+	}
+	return s, nil
+}

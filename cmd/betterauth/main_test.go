@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/internal/pgtest"
+	"github.com/go-betterauth/betterauth/migrations"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestGenerate(t *testing.T) {
+	code, out, _ := runCLI(t, "generate")
+	require.Equal(t, 0, code)
+	want, err := migrations.Generate(betterauth.Schema{})
+	require.NoError(t, err)
+	assert.Equal(t, want, out)
+
+	code, out, _ = runCLI(t, "generate", "--drizzle", "--plural", "--uuid")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, `"email_verified" boolean not null`)
+	assert.Contains(t, out, `create table if not exists "sessions"`)
+	assert.Contains(t, out, `"expires_at" timestamp not null`)
+
+	code, out, _ = runCLI(t, "generate", "--config", "testdata/custom.json")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, `create table if not exists "members" ("id" uuid default pg_catalog.gen_random_uuid()`)
+	assert.Contains(t, out, `"role" text not null`)
+	assert.Contains(t, out, `"age" integer,`)
+	assert.Contains(t, out, `"ip" text`)
+	assert.Contains(t, out, `create index if not exists "members_age_idx" on "members" ("age")`)
+}
+
+func TestUsageErrors(t *testing.T) {
+	code, _, errOut := runCLI(t)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "Usage:")
+	code, _, _ = runCLI(t, "generate", "--help")
+	assert.Equal(t, 0, code)
+	code, _, errOut = runCLI(t, "frobnicate")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "unknown command")
+	t.Setenv("DATABASE_URL", "")
+	code, _, errOut = runCLI(t, "migrate")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "DATABASE_URL")
+	code, _, errOut = runCLI(t, "generate", "--config", "testdata/nope.json")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "nope.json")
+}
+
+func TestMigrateAndCheck(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	sql, err := pgtest.Layout("ba-pg-schema")
+	require.NoError(t, err)
+	pgtest.Exec(t, url, sql)
+
+	code, out, _ := runCLI(t, "check", "--database-url", url)
+	assert.Equal(t, 1, code, "Better Auth's own schema lacks the extra indexes")
+	assert.Contains(t, out, `table "session" has no index on (expiresAt)`)
+
+	t.Setenv("DATABASE_URL", url)
+	for range 2 {
+		code, out, errOut := runCLI(t, "migrate")
+		require.Equal(t, 0, code, errOut)
+		assert.Contains(t, out, "up to date")
+	}
+	code, out, _ = runCLI(t, "check")
+	assert.Equal(t, 0, code, out)
+
+	pool, err := pgxpool.New(context.Background(), url)
+	require.NoError(t, err)
+	defer pool.Close()
+	_, err = pool.Exec(context.Background(), `alter table "account" drop column "idToken"`)
+	require.NoError(t, err)
+	code, out, _ = runCLI(t, "check")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, `table "account" has no column "idToken"`)
+}
