@@ -1,0 +1,124 @@
+package betterauth_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-betterauth/betterauth"
+)
+
+func TestDefaultLayoutIsBetterAuths(t *testing.T) {
+	l, err := betterauth.Schema{}.Layout()
+	require.NoError(t, err)
+	assert.Equal(t, "user", l.User.Name)
+	assert.Equal(t, "emailVerified", l.User.Col("emailVerified"))
+	assert.Equal(t, "timestamptz", l.TimestampType)
+	assert.Equal(t, "betterauth_schema_migrations", l.MigrationsTable)
+	var names []string
+	for _, ix := range l.Indexes() {
+		names = append(names, ix.Name)
+	}
+	assert.Equal(t, []string{
+		"session_userId_idx", "account_userId_idx", "verification_identifier_idx",
+		"user_createdAt_idx", "session_expiresAt_idx", "account_providerId_accountId_idx", "verification_expiresAt_idx",
+	}, names)
+}
+
+func TestDrizzleLayout(t *testing.T) {
+	s := betterauth.DrizzleSchema()
+	s.UsePlural = true
+	l, err := s.Layout()
+	require.NoError(t, err)
+	assert.Equal(t, "users", l.User.Name)
+	assert.Equal(t, "email_verified", l.User.Col("emailVerified"))
+	assert.Equal(t, "access_token_expires_at", l.Account.Col("accessTokenExpiresAt"))
+	assert.Equal(t, "timestamp", l.TimestampType)
+	// Index names keep the logical field names, as the Drizzle generator does.
+	ix := l.Indexes()[0]
+	assert.Equal(t, "sessions_userId_idx", ix.Name)
+	assert.Equal(t, []string{"user_id"}, ix.Columns)
+}
+
+func TestSchemaRejectsUnsafeOrAmbiguousNames(t *testing.T) {
+	cases := map[string]betterauth.Schema{
+		"quote in table":      {User: betterauth.ModelSchema{ModelName: `us"er`}},
+		"space in column":     {Session: betterauth.ModelSchema{Fields: map[string]string{"token": "the token"}}},
+		"leading digit":       {Account: betterauth.ModelSchema{ModelName: "1account"}},
+		"too long":            {Verification: betterauth.ModelSchema{ModelName: strings.Repeat("v", 64)}},
+		"two tables one name": {Session: betterauth.ModelSchema{ModelName: "USER"}},
+		"two fields one col":  {User: betterauth.ModelSchema{Fields: map[string]string{"name": "email"}}},
+		"case-only clash":     {User: betterauth.ModelSchema{Fields: map[string]string{"name": "Email"}}},
+		"unknown field":       {User: betterauth.ModelSchema{Fields: map[string]string{"nickname": "nick"}}},
+		"renamed id":          {User: betterauth.ModelSchema{Fields: map[string]string{"id": "user_id"}}},
+		"unknown id mode":     {IDMode: "serial"},
+		"unknown naming":      {Naming: "kebab"},
+		"additional on account": {Account: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
+			"x": {Type: betterauth.FieldString}}}},
+		"additional shadows core": {User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
+			"email": {Type: betterauth.FieldString}}}},
+		"additional bad type": {User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
+			"x": {Type: "string[]"}}}},
+		"additional bad default": {User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
+			"x": {Type: betterauth.FieldNumber, DefaultValue: "ten"}}}},
+		"migrations table clash": {MigrationsTable: "user"},
+	}
+	for name, s := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := s.Layout()
+			require.ErrorIs(t, err, betterauth.ErrInvalidSchema)
+		})
+	}
+}
+
+func TestLongIndexNamesAreShortened(t *testing.T) {
+	s := betterauth.Schema{User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
+		strings.Repeat("f", 60): {Type: betterauth.FieldString, Index: true},
+	}}}
+	l, err := s.Layout()
+	require.NoError(t, err)
+	for _, ix := range l.Indexes() {
+		assert.LessOrEqual(t, len(ix.Name), 63, ix.Name)
+		assert.True(t, strings.HasSuffix(ix.Name, "_idx"))
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	num := betterauth.Column{Field: "n", Type: betterauth.FieldNumber}
+	v, err := num.Normalize(float64(42))
+	require.NoError(t, err)
+	assert.Equal(t, int64(42), v)
+	_, err = num.Normalize(4.5)
+	assert.ErrorIs(t, err, betterauth.ErrInvalidField)
+	_, err = num.Normalize(int64(1) << 40)
+	assert.ErrorIs(t, err, betterauth.ErrInvalidField, "too big for integer")
+	num.BigInt = true
+	v, err = num.Normalize(int64(1) << 40)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1)<<40, v)
+
+	date := betterauth.Column{Field: "d", Type: betterauth.FieldDate}
+	v, err = date.Normalize("2026-01-02T03:04:05+02:00")
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 1, 2, 1, 4, 5, 0, time.UTC), v)
+
+	js := betterauth.Column{Field: "j", Type: betterauth.FieldJSON}
+	v, err = js.Normalize(map[string]int{"a": 1})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"a": float64(1)}, v)
+
+	str := betterauth.Column{Field: "s", Type: betterauth.FieldString}
+	_, err = str.Normalize(3)
+	assert.ErrorIs(t, err, betterauth.ErrInvalidField)
+	v, err = str.Normalize(nil)
+	require.NoError(t, err)
+	assert.Nil(t, v)
+}
+
+func TestNewValidates(t *testing.T) {
+	_, err := betterauth.New(betterauth.Config{})
+	require.Error(t, err, "a store is required")
+}
