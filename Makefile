@@ -1,9 +1,9 @@
 GO ?= go
 
-.PHONY: test vet fmt
+.PHONY: test vet fmt run bench
 
-# test vets, then runs every test with the race detector. Tests that need PostgreSQL start
-# their own throwaway cluster (internal/pgtest) or use TEST_DATABASE_URL.
+# test checks formatting, vets, then runs every test with the race detector. Tests that need
+# PostgreSQL start their own throwaway cluster (internal/pgtest) or use TEST_DATABASE_URL.
 test: fmt vet
 	$(GO) test -race -count=1 ./...
 
@@ -14,3 +14,11 @@ vet:
 fmt:
 	@out="$$(gofmt -l .)"; \
 	if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$out"; exit 1; fi
+
+# run starts examples/basic (in-memory store unless DATABASE_URL is set) on $$PORT (default 8080).
+run:
+	$(GO) run ./examples/basic
+
+# bench prints session-resolution and password-hash benchmarks (in process, real PostgreSQL).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 .

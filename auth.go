@@ -1,44 +1,163 @@
 // Package betterauth is an embeddable authentication library for Go that
 // mirrors Better Auth (the TypeScript framework): its four tables (user,
-// session, account, verification), its formats and its HTTP API, on
-// PostgreSQL through pgx.
+// session, account, verification), its password and cookie formats and its
+// HTTP API, on PostgreSQL through pgx.
 //
-// The pieces:
-//   - Schema describes the physical layout (table and column names,
-//     additional fields, id mode) and resolves to a Layout;
-//   - Store is what the library needs from a database; store/pgstore
-//     implements it on a *pgxpool.Pool and store/memstore in memory;
-//   - migrations creates or completes the tables;
-//   - Auth ties a Store and its configuration together.
+// A complete program:
+//
+//	pool, _ := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	_ = migrations.Up(ctx, pool, betterauth.Schema{})
+//	store, _ := pgstore.New(pool, betterauth.Schema{})
+//	auth, err := betterauth.New(betterauth.Config{Store: store, BaseURL: "https://app.example.com"})
+//	if err != nil { log.Fatal(err) }
+//	mux := http.NewServeMux()
+//	mux.Handle("/api/auth/", auth.Handler())
+//	mux.Handle("/api/me", auth.RequireSession(meHandler))
+//	log.Fatal(http.ListenAndServe(":8080", mux))
+//
+// The pieces: Schema describes the physical layout and resolves to a
+// Layout; Store is what the library needs from a database (store/pgstore on
+// PostgreSQL, store/memstore in memory); package migrations creates or
+// completes the tables; Auth holds the rules (SignUpEmail, SignInEmail,
+// GetSession, ...) that its Handler exposes over HTTP and Go code can call
+// directly.
 package betterauth
 
 import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
 )
 
-// Config configures an Auth. The zero value of every field but Store is a
-// working default.
+// DefaultSecret is the secret Better Auth falls back to in development. New
+// refuses it unless Config.Development is set.
+const DefaultSecret = "better-auth-secret-12345678901234567890"
+
+// SessionConfig configures sessions. Zero fields take Better Auth's defaults.
+type SessionConfig struct {
+	// ExpiresIn is a session's lifetime; default 7 days.
+	ExpiresIn time.Duration
+	// UpdateAge is how often the expiry slides forward while the session is
+	// used; default 1 day. A session is refreshed when ExpiresIn-UpdateAge
+	// or less of it is left.
+	UpdateAge time.Duration
+	// FreshAge is how long after sign-in a session counts as fresh (needed by
+	// list-sessions and delete-user without password); default 1 day.
+	// Negative disables the freshness check.
+	FreshAge time.Duration
+	// DisableSessionRefresh stops sliding expiry altogether.
+	DisableSessionRefresh bool
+}
+
+// EmailAndPasswordConfig configures email and password sign-in.
+type EmailAndPasswordConfig struct {
+	// Disabled turns email and password sign-up and sign-in off.
+	Disabled bool
+	// DisableSignUp refuses new sign-ups (sign-in still works).
+	DisableSignUp bool
+	// MinPasswordLength and MaxPasswordLength bound passwords, measured in
+	// UTF-16 code units as Better Auth does; defaults 8 and 128.
+	MinPasswordLength int
+	MaxPasswordLength int
+	// DisableAutoSignIn makes sign-up create no session (Better Auth's
+	// autoSignIn: false); sign-up of an existing email then answers like a
+	// success, so it cannot be used to find accounts.
+	DisableAutoSignIn bool
+}
+
+// CookieConfig configures cookies.
+type CookieConfig struct {
+	// Prefix starts every cookie name; default "better-auth", giving
+	// "better-auth.session_token".
+	Prefix string
+	// Secure forces (true) or forbids (false) the Secure attribute and the
+	// "__Secure-" name prefix. Nil: on when BaseURL is https, as in Better Auth.
+	Secure *bool
+	// Domain sets the Domain attribute (for cookies shared across
+	// subdomains); default none.
+	Domain string
+	// SameSite is "Lax" (default), "Strict" or "None" (which needs Secure).
+	SameSite string
+}
+
+// BearerConfig enables Better Auth's bearer plugin: "Authorization: Bearer
+// <token>" is accepted in place of the cookie, and responses that set a
+// session carry a set-auth-token header.
+type BearerConfig struct {
+	Enabled bool
+	// RequireSignature accepts only the signed form "<token>.<signature>".
+	RequireSignature bool
+}
+
+// Config configures an Auth. Every field but Store has a working default,
+// equal to Better Auth's.
 type Config struct {
 	// Store is the database. Required.
 	Store Store
 	// Schema is the physical layout of the tables; the zero value is Better
 	// Auth 1.7.25's own. It must be the one Store was built with.
 	Schema Schema
+	// Secret signs cookies and tokens. Default: $BETTER_AUTH_SECRET, then
+	// $AUTH_SECRET. New refuses an empty secret, and DefaultSecret unless
+	// Development is set. Share it with a Better Auth server to share sessions.
+	Secret string
+	// BaseURL is where the app is served, e.g. "https://app.example.com";
+	// default $BETTER_AUTH_URL. Its origin is trusted, and an https BaseURL
+	// turns secure cookies on.
+	BaseURL string
+	// BasePath is where Handler is mounted; default "/api/auth".
+	BasePath string
+	// TrustedOrigins are origins (or patterns with * and ?, e.g.
+	// "https://*.example.com") allowed to send credentialed requests and to
+	// be redirected to; $BETTER_AUTH_TRUSTED_ORIGINS (comma separated) adds more.
+	TrustedOrigins []string
+	// Session configures sessions.
+	Session SessionConfig
+	// EmailAndPassword configures email and password sign-in.
+	EmailAndPassword EmailAndPasswordConfig
+	// Cookies configures cookie names and attributes.
+	Cookies CookieConfig
+	// Bearer enables bearer tokens.
+	Bearer BearerConfig
+	// EnableDeleteUser turns POST /delete-user on. Off, it answers 404, as
+	// Better Auth does unless user.deleteUser.enabled is set.
+	EnableDeleteUser bool
+	// DisableCSRFCheck turns off the Origin checks on requests that carry
+	// cookies; only for non-browser clients.
+	DisableCSRFCheck bool
+	// PasswordHasher hashes passwords; default Better Auth's scrypt format
+	// with at most max(2, GOMAXPROCS) hashes at once.
+	PasswordHasher PasswordHasher
+	// Development allows DefaultSecret (for local runs only).
+	Development bool
+	// Now is the clock; default time.Now. Tests inject a fake one.
+	Now func() time.Time
 	// Logger receives the library's logs; default slog.Default().
 	Logger *slog.Logger
 }
 
-// Auth is the library's entry point. It is safe for concurrent use.
+// Auth is the library's entry point: the rules of sign-up, sign-in and
+// sessions, and the HTTP handler that exposes them. Safe for concurrent use.
 type Auth struct {
-	store  Store
-	layout *Layout
-	logger *slog.Logger
+	cfg      Config
+	store    Store
+	layout   *Layout
+	logger   *slog.Logger
+	hasher   PasswordHasher
+	now      func() time.Time
+	secret   string
+	baseURL  *url.URL
+	basePath string
+	origins  []string
+	cookies  cookieSet
 }
 
-// New checks cfg and returns an Auth. It never touches the database: run
-// the migrations (package migrations) before serving requests.
+// New checks cfg, fills in defaults and returns an Auth. It never touches
+// the database: run the migrations (package migrations) before serving.
 func New(cfg Config) (*Auth, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("betterauth: Config.Store is required")
@@ -47,11 +166,100 @@ func New(cfg Config) (*Auth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("betterauth: %w", err)
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
+	if cfg.Secret == "" {
+		cfg.Secret = os.Getenv("BETTER_AUTH_SECRET")
 	}
-	return &Auth{store: cfg.Store, layout: layout, logger: logger}, nil
+	if cfg.Secret == "" {
+		cfg.Secret = os.Getenv("AUTH_SECRET")
+	}
+	switch {
+	case cfg.Secret == "":
+		return nil, errors.New("betterauth: no secret: set Config.Secret or BETTER_AUTH_SECRET (at least 32 random characters)")
+	case cfg.Secret == DefaultSecret && !cfg.Development:
+		return nil, errors.New("betterauth: the secret is Better Auth's published default; set a real one (Config.Development allows it for local runs)")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = os.Getenv("BETTER_AUTH_URL")
+	}
+	var base *url.URL
+	if cfg.BaseURL != "" {
+		base, err = url.Parse(cfg.BaseURL)
+		if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+			return nil, fmt.Errorf("betterauth: BaseURL %q must be an absolute http(s) URL", cfg.BaseURL)
+		}
+	}
+	if cfg.BasePath == "" {
+		cfg.BasePath = "/api/auth"
+	}
+	if !strings.HasPrefix(cfg.BasePath, "/") {
+		return nil, fmt.Errorf("betterauth: BasePath %q must start with /", cfg.BasePath)
+	}
+	cfg.BasePath = strings.TrimRight(cfg.BasePath, "/")
+	s := &cfg.Session
+	if s.ExpiresIn == 0 {
+		s.ExpiresIn = 7 * 24 * time.Hour
+	}
+	if s.UpdateAge == 0 {
+		s.UpdateAge = 24 * time.Hour
+	}
+	if s.FreshAge == 0 {
+		s.FreshAge = 24 * time.Hour
+	}
+	if s.ExpiresIn < 0 || s.UpdateAge < 0 {
+		return nil, errors.New("betterauth: Session.ExpiresIn and UpdateAge must not be negative")
+	}
+	ep := &cfg.EmailAndPassword
+	if ep.MinPasswordLength == 0 {
+		ep.MinPasswordLength = 8
+	}
+	if ep.MaxPasswordLength == 0 {
+		ep.MaxPasswordLength = 128
+	}
+	if ep.MinPasswordLength < 0 || ep.MaxPasswordLength < ep.MinPasswordLength {
+		return nil, fmt.Errorf("betterauth: password lengths %d..%d make no sense", ep.MinPasswordLength, ep.MaxPasswordLength)
+	}
+	if cfg.Cookies.Prefix == "" {
+		cfg.Cookies.Prefix = "better-auth"
+	}
+	switch cfg.Cookies.SameSite {
+	case "":
+		cfg.Cookies.SameSite = "Lax"
+	case "Lax", "Strict", "None":
+	default:
+		return nil, fmt.Errorf("betterauth: Cookies.SameSite %q: want Lax, Strict or None", cfg.Cookies.SameSite)
+	}
+	secure := base != nil && base.Scheme == "https"
+	if cfg.Cookies.Secure != nil {
+		secure = *cfg.Cookies.Secure
+	}
+	if cfg.Cookies.SameSite == "None" && !secure {
+		return nil, errors.New("betterauth: SameSite=None cookies need Secure (an https BaseURL)")
+	}
+	var origins []string
+	if base != nil {
+		origins = append(origins, base.Scheme+"://"+base.Host)
+	}
+	origins = append(origins, cfg.TrustedOrigins...)
+	for _, o := range strings.Split(os.Getenv("BETTER_AUTH_TRUSTED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	if cfg.PasswordHasher == nil {
+		cfg.PasswordHasher = NewScryptHasher(0)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	a := &Auth{
+		cfg: cfg, store: cfg.Store, layout: layout, logger: cfg.Logger, hasher: cfg.PasswordHasher,
+		now: cfg.Now, secret: cfg.Secret, baseURL: base, basePath: cfg.BasePath, origins: origins,
+	}
+	a.cookies = newCookieSet(cfg.Cookies, secure)
+	return a, nil
 }
 
 // Store returns the store the Auth was configured with.
@@ -59,3 +267,13 @@ func (a *Auth) Store() Store { return a.store }
 
 // Layout returns the resolved schema.
 func (a *Auth) Layout() *Layout { return a.layout }
+
+// clock returns the current time in UTC, truncated to milliseconds as
+// Better Auth's JavaScript dates are.
+func (a *Auth) clock() time.Time { return a.now().UTC().Truncate(time.Millisecond) }
+
+// unavailable wraps a store failure so that it is told apart from "not
+// found": the HTTP layer answers 503.
+func unavailable(op string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}

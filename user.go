@@ -1,6 +1,16 @@
 package betterauth
 
-import "time"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-betterauth/betterauth/internal/randid"
+)
 
 // User is a row of Better Auth's user table.
 type User struct {
@@ -35,4 +45,406 @@ type UserUpdate struct {
 	Additional map[string]any
 	// UpdatedAt is written as is; when zero the store writes now.
 	UpdatedAt time.Time
+}
+
+// emailRE is the email rule of zod 4's z.email(), which Better Auth uses.
+var emailRE = regexp.MustCompile(`^(?:[A-Za-z0-9_'+\-]+(?:\.[A-Za-z0-9_'+\-]+)*)@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`)
+
+// ValidEmail reports whether s is an email address Better Auth accepts.
+func ValidEmail(s string) bool { return emailRE.MatchString(s) }
+
+// SignUpInput is what POST /sign-up/email takes.
+type SignUpInput struct {
+	Name     string
+	Email    string
+	Password string
+	Image    *string
+	// RememberMe false makes a one-day, browser-session session.
+	RememberMe *bool
+	// Additional holds client-supplied additional user fields by logical
+	// name; fields marked NoInput are refused (or take their default).
+	Additional map[string]any
+	Meta       RequestMeta
+}
+
+// SignUpResult is the outcome of a sign-up or sign-in.
+type SignUpResult struct {
+	User *User
+	// Session is nil when no session was created (auto sign-in disabled).
+	Session *Session
+}
+
+func (a *Auth) checkPasswordLength(password string, min bool) error {
+	n := PasswordLength(password)
+	if min && n < a.cfg.EmailAndPassword.MinPasswordLength {
+		return ErrPasswordTooShort
+	}
+	if n > a.cfg.EmailAndPassword.MaxPasswordLength {
+		return ErrPasswordTooLong
+	}
+	return nil
+}
+
+// SignUpEmail creates a user with a password (and a credential account
+// holding its hash) and, unless auto sign-in is disabled, a session, all in
+// one transaction. An existing email is ErrUserAlreadyExists, except with
+// DisableAutoSignIn, where the answer looks like a success (a synthetic
+// user, nothing written) so that sign-up cannot be used to probe accounts.
+func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*SignUpResult, error) {
+	ep := a.cfg.EmailAndPassword
+	if ep.Disabled || ep.DisableSignUp {
+		return nil, ErrEmailPasswordSignUpDisabled
+	}
+	if !ValidEmail(in.Email) {
+		return nil, ErrInvalidEmail
+	}
+	if in.Password == "" {
+		return nil, ErrInvalidPassword
+	}
+	if err := a.checkPasswordLength(in.Password, true); err != nil {
+		return nil, err
+	}
+	add, err := a.parseAdditionalInput(a.layout.User, in.Additional, true)
+	if err != nil {
+		return nil, err
+	}
+	email := strings.ToLower(in.Email)
+	generic := ep.DisableAutoSignIn
+	if _, err := a.store.GetUserByEmail(ctx, email); err == nil {
+		if !generic {
+			return nil, ErrUserAlreadyExists
+		}
+		return a.syntheticSignUp(ctx, in, email, add)
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, unavailable("sign up", err)
+	}
+	hash, err := a.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return nil, fmt.Errorf("betterauth: hashing the password: %w", err)
+	}
+	now := a.clock()
+	res := &SignUpResult{}
+	err = a.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		u := &User{Name: in.Name, Email: email, Image: in.Image, CreatedAt: now, UpdatedAt: now, Additional: add}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		acct := &Account{AccountID: u.ID, ProviderID: ProviderCredential, UserID: u.ID, Password: hash, CreatedAt: now, UpdatedAt: now}
+		if err := tx.CreateAccount(ctx, acct); err != nil {
+			return err
+		}
+		res.User = u
+		if ep.DisableAutoSignIn {
+			return nil
+		}
+		res.Session, err = a.createSession(ctx, tx, u.ID, in.RememberMe != nil && !*in.RememberMe, in.Meta)
+		return err
+	})
+	switch {
+	case errors.Is(err, ErrConflict):
+		if generic {
+			return a.syntheticSignUp(ctx, in, email, add)
+		}
+		return nil, ErrUserAlreadyExists // lost a race with a concurrent sign-up
+	case errors.Is(err, ErrInvalidField):
+		return nil, validationError(err.Error())
+	case errors.Is(err, ErrUnavailable):
+		return nil, err
+	case err != nil:
+		return nil, unavailable("sign up", err)
+	}
+	return res, nil
+}
+
+func (a *Auth) syntheticSignUp(ctx context.Context, in SignUpInput, email string, add map[string]any) (*SignUpResult, error) {
+	// Spend the time a real sign-up spends hashing, so timing tells nothing either.
+	if _, err := a.hasher.Hash(ctx, in.Password); err != nil {
+		return nil, fmt.Errorf("betterauth: hashing the password: %w", err)
+	}
+	id, err := randid.ID()
+	if err != nil {
+		return nil, fmt.Errorf("betterauth: %w", err)
+	}
+	now := a.clock()
+	return &SignUpResult{User: &User{ID: id, Name: in.Name, Email: email, Image: in.Image, CreatedAt: now, UpdatedAt: now, Additional: add}}, nil
+}
+
+// parseAdditionalInput applies Better Auth's input rules for additional
+// fields: unknown keys are ignored, NoInput fields take their default on
+// create and refuse a truthy value, a missing required field without
+// default is an error on create.
+func (a *Auth) parseAdditionalInput(t *Table, data map[string]any, create bool) (map[string]any, error) {
+	out := map[string]any{}
+	for _, c := range t.AdditionalColumns() {
+		v, present := data[c.Field]
+		if present {
+			if c.NoInput {
+				if c.Default != nil && create {
+					out[c.Field] = c.Default
+					continue
+				}
+				if truthy(v) {
+					return nil, &APIError{Status: http.StatusBadRequest, Code: ErrFieldNotAllowed.Code, Message: c.Field + " is not allowed to be set"}
+				}
+				continue
+			}
+			nv, err := c.Normalize(v)
+			if err != nil {
+				return nil, validationError(fmt.Sprintf("[body.%s] Invalid input: expected %s", c.Field, c.Type))
+			}
+			out[c.Field] = nv
+			continue
+		}
+		if create && c.Default != nil {
+			out[c.Field] = c.Default
+			continue
+		}
+		if create && c.Required {
+			return nil, &APIError{Status: http.StatusBadRequest, Code: "MISSING_FIELD", Message: c.Field + " is required"}
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// truthy is JavaScript's truthiness for decoded JSON values.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != ""
+	case float64:
+		return x != 0
+	case int64:
+		return x != 0
+	case int:
+		return x != 0
+	}
+	return true
+}
+
+// SignInInput is what POST /sign-in/email takes.
+type SignInInput struct {
+	Email    string
+	Password string
+	// RememberMe false makes a one-day, browser-session session.
+	RememberMe *bool
+	Meta       RequestMeta
+}
+
+// SignInEmail checks the password and creates a session. Every failure
+// (unknown email, no password, wrong password) is the same
+// ErrInvalidEmailOrPassword, and an unknown email still costs one hash, so
+// neither the answer nor its time tells whether the account exists.
+func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*SignUpResult, error) {
+	if a.cfg.EmailAndPassword.Disabled {
+		return nil, ErrEmailPasswordDisabled
+	}
+	if !ValidEmail(in.Email) {
+		return nil, ErrInvalidEmail
+	}
+	if err := a.checkPasswordLength(in.Password, false); err != nil {
+		return nil, err
+	}
+	u, acct, err := a.credentials(ctx, strings.ToLower(in.Email))
+	if err != nil {
+		return nil, err
+	}
+	if acct == nil || acct.Password == "" {
+		if _, err := a.hasher.Hash(ctx, in.Password); err != nil {
+			return nil, fmt.Errorf("betterauth: hashing the password: %w", err)
+		}
+		return nil, ErrInvalidEmailOrPassword
+	}
+	if ok, err := a.verifyPassword(ctx, acct, in.Password); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, ErrInvalidEmailOrPassword
+	}
+	s, err := a.createSession(ctx, a.store, u.ID, in.RememberMe != nil && !*in.RememberMe, in.Meta)
+	if err != nil {
+		return nil, err
+	}
+	return &SignUpResult{User: u, Session: s}, nil
+}
+
+// credentials returns the user with that email and its credential account;
+// (nil, nil, nil) when either is missing.
+func (a *Auth) credentials(ctx context.Context, email string) (*User, *Account, error) {
+	u, err := a.store.GetUserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, unavailable("sign in", err)
+	}
+	acct, err := a.credentialAccount(ctx, u.ID)
+	return u, acct, err
+}
+
+// credentialAccount returns the user's credential account, or nil.
+func (a *Auth) credentialAccount(ctx context.Context, userID string) (*Account, error) {
+	acct, err := a.store.GetAccount(ctx, ProviderCredential, userID)
+	if errors.Is(err, ErrNotFound) || (err == nil && acct.UserID != userID) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, unavailable("credential account", err)
+	}
+	return acct, nil
+}
+
+// verifyPassword checks password against the account's hash. A hash the
+// hasher cannot read is logged and treated as a wrong password (Better
+// Auth answers 500 there).
+func (a *Auth) verifyPassword(ctx context.Context, acct *Account, password string) (bool, error) {
+	ok, err := a.hasher.Verify(ctx, acct.Password, password)
+	if errors.Is(err, ErrInvalidPasswordHash) {
+		a.logger.ErrorContext(ctx, "betterauth: unreadable password hash", "account", acct.ID)
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("betterauth: verifying the password: %w", err)
+	}
+	return ok, nil
+}
+
+// SignOut deletes the session with that token (a missing one is fine).
+func (a *Auth) SignOut(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	if err := a.store.DeleteSession(ctx, token); err != nil && !errors.Is(err, ErrNotFound) {
+		return unavailable("sign out", err)
+	}
+	return nil
+}
+
+// UpdateUserInput is what POST /update-user takes: the name, the image
+// (a pointer to "" clears it) and additional fields. Email is not
+// updatable here.
+type UpdateUserInput struct {
+	Name       *string
+	Image      *string
+	Additional map[string]any
+}
+
+// UpdateUser changes the user's name, image and additional fields and
+// returns the stored user.
+func (a *Auth) UpdateUser(ctx context.Context, userID string, in UpdateUserInput) (*User, error) {
+	add, err := a.parseAdditionalInput(a.layout.User, in.Additional, false)
+	if err != nil {
+		return nil, err
+	}
+	if in.Name == nil && in.Image == nil && len(add) == 0 {
+		return nil, ErrNoFieldsToUpdate
+	}
+	u, err := a.store.UpdateUser(ctx, userID, UserUpdate{Name: in.Name, Image: in.Image, Additional: add, UpdatedAt: a.clock()})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, ErrUserNotFound
+	case errors.Is(err, ErrInvalidField):
+		return nil, validationError(err.Error())
+	case err != nil:
+		return nil, unavailable("update user", err)
+	}
+	return u, nil
+}
+
+// ChangePassword replaces the user's password after checking the current
+// one. With revokeOtherSessions every session of the user is deleted and a
+// new one is returned (its token replaces the caller's cookie); otherwise
+// the returned session is nil.
+func (a *Auth) ChangePassword(ctx context.Context, userID, current, next string, revokeOtherSessions bool, meta RequestMeta) (*Session, error) {
+	if err := a.checkPasswordLength(next, true); err != nil {
+		return nil, err
+	}
+	if err := a.checkPasswordLength(current, false); err != nil {
+		return nil, err
+	}
+	acct, err := a.credentialAccount(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if acct == nil || acct.Password == "" {
+		return nil, ErrCredentialAccountNotFound
+	}
+	hash, err := a.hasher.Hash(ctx, next)
+	if err != nil {
+		return nil, fmt.Errorf("betterauth: hashing the password: %w", err)
+	}
+	if ok, err := a.verifyPassword(ctx, acct, current); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, ErrInvalidPassword
+	}
+	var s *Session
+	err = a.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		if revokeOtherSessions {
+			if _, err := tx.DeleteUserSessions(ctx, userID, ""); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.UpdateAccount(ctx, acct.ID, AccountUpdate{Password: &hash, UpdatedAt: a.clock()}); err != nil {
+			return err
+		}
+		if revokeOtherSessions {
+			var err error
+			s, err = a.createSession(ctx, tx, userID, false, meta)
+			return err
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrUnavailable) {
+		err = unavailable("change password", err)
+	}
+	return s, err
+}
+
+// VerifyPassword reports ErrInvalidPassword unless password is the user's.
+func (a *Auth) VerifyPassword(ctx context.Context, userID, password string) error {
+	if err := a.checkPasswordLength(password, false); err != nil {
+		return err
+	}
+	acct, err := a.credentialAccount(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if acct == nil || acct.Password == "" {
+		return ErrInvalidPassword
+	}
+	ok, err := a.verifyPassword(ctx, acct, password)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrInvalidPassword
+	}
+	return nil
+}
+
+// DeleteUser deletes the user with its sessions and accounts. The caller
+// proves it is the user with the password, or with a fresh session
+// (ErrSessionExpired otherwise). It answers ErrDeleteUserDisabled unless
+// Config.EnableDeleteUser is set.
+func (a *Auth) DeleteUser(ctx context.Context, sd *SessionData, password *string) error {
+	if !a.cfg.EnableDeleteUser {
+		return ErrDeleteUserDisabled
+	}
+	if password != nil {
+		if err := a.VerifyPassword(ctx, sd.User.ID, *password); err != nil {
+			return err
+		}
+	} else if !a.isFresh(sd.Session) {
+		return ErrSessionExpired
+	}
+	if err := a.store.DeleteUser(ctx, sd.User.ID); err != nil && !errors.Is(err, ErrNotFound) {
+		return unavailable("delete user", err)
+	}
+	return nil
 }

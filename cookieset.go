@@ -1,0 +1,119 @@
+package betterauth
+
+import (
+	"net/http"
+	"strings"
+)
+
+// cookieSet knows the names and attributes of the auth cookies.
+type cookieSet struct {
+	sessionToken string
+	sessionData  string
+	dontRemember string
+	// sessionTokenReads are the names a session token is read from, in
+	// order: the configured one, then the prefixed/unprefixed and legacy
+	// hyphenated forms Better Auth's getSessionCookie also accepts.
+	sessionTokenReads []string
+	secure            bool
+	domain            string
+	sameSite          string
+}
+
+func newCookieSet(c CookieConfig, secure bool) cookieSet {
+	pre := ""
+	if secure {
+		pre = "__Secure-"
+	}
+	cs := cookieSet{
+		sessionToken: pre + c.Prefix + ".session_token",
+		sessionData:  pre + c.Prefix + ".session_data",
+		dontRemember: pre + c.Prefix + ".dont_remember",
+		secure:       secure, domain: c.Domain, sameSite: c.SameSite,
+	}
+	seen := map[string]bool{}
+	for _, n := range []string{
+		cs.sessionToken,
+		"__Secure-" + c.Prefix + ".session_token", c.Prefix + ".session_token",
+		"__Secure-" + c.Prefix + "-session_token", c.Prefix + "-session_token",
+	} {
+		if !seen[n] {
+			seen[n] = true
+			cs.sessionTokenReads = append(cs.sessionTokenReads, n)
+		}
+	}
+	return cs
+}
+
+func (cs cookieSet) make(name, value string) cookie {
+	return cookie{
+		Name: name, Value: value, Path: "/", Domain: cs.domain,
+		HTTPOnly: true, Secure: cs.secure, SameSite: cs.sameSite,
+	}
+}
+
+func addCookie(w http.ResponseWriter, c cookie) {
+	w.Header().Add("Set-Cookie", c.String())
+}
+
+// setSessionCookies writes the signed session cookie, lasting maxAge
+// seconds or, with dontRemember, for the browser session plus the signed
+// dont_remember marker (cleared again when hadDontRemember and not
+// dontRemember), as Better Auth's setSessionCookie does.
+func (a *Auth) setSessionCookies(w http.ResponseWriter, token string, dontRemember, hadDontRemember bool) {
+	c := a.cookies.make(a.cookies.sessionToken, encodeCookieValue(SignCookieValue(a.secret, token)))
+	if !dontRemember {
+		c.HasMaxAge, c.MaxAge = true, int(a.cfg.Session.ExpiresIn.Seconds())
+	}
+	addCookie(w, c)
+	if dontRemember {
+		addCookie(w, a.cookies.make(a.cookies.dontRemember, encodeCookieValue(SignCookieValue(a.secret, "true"))))
+	} else if hadDontRemember {
+		a.expireCookie(w, a.cookies.dontRemember)
+	}
+	if a.cfg.Bearer.Enabled {
+		w.Header().Set("Set-Auth-Token", SignCookieValue(a.secret, token))
+		w.Header().Add("Access-Control-Expose-Headers", "set-auth-token")
+	}
+}
+
+func (a *Auth) expireCookie(w http.ResponseWriter, name string) {
+	c := a.cookies.make(name, "")
+	c.HasMaxAge, c.MaxAge = true, 0
+	addCookie(w, c)
+}
+
+// clearSessionCookies expires session_token, session_data and dont_remember.
+func (a *Auth) clearSessionCookies(w http.ResponseWriter) {
+	a.expireCookie(w, a.cookies.sessionToken)
+	a.expireCookie(w, a.cookies.sessionData)
+	a.expireCookie(w, a.cookies.dontRemember)
+}
+
+// dontRemember reports whether the request carries a valid dont_remember cookie.
+func (a *Auth) dontRemember(r *http.Request) bool {
+	v, ok := readCookie(r.Header, a.cookies.dontRemember)
+	if !ok {
+		return false
+	}
+	val, ok := VerifyCookieValue(a.secret, v)
+	return ok && val == "true"
+}
+
+// requestToken extracts the session token from the request: the signed
+// session cookie, or (with the bearer option) the Authorization header.
+// An absent or badly signed token is "".
+func (a *Auth) requestToken(r *http.Request) string {
+	if a.cfg.Bearer.Enabled {
+		if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+			if t, ok := verifyBearer(a.secret, strings.TrimSpace(h[7:]), a.cfg.Bearer.RequireSignature); ok {
+				return t
+			}
+		}
+	}
+	v, ok := readCookie(r.Header, a.cookies.sessionTokenReads...)
+	if !ok {
+		return ""
+	}
+	t, _ := VerifyCookieValue(a.secret, v)
+	return t
+}

@@ -1,0 +1,137 @@
+// Command basic is a small app on betterauth: Better Auth's HTTP API at
+// /api/auth/, a protected JSON route at /api/me and a page at / to sign up,
+// sign in, see the session and sign out.
+//
+// Environment (a public interface: other tools start this example with it):
+//
+//	PORT                         listen port (default 8080)
+//	BETTER_AUTH_URL              public base URL (default http://localhost:$PORT)
+//	BETTER_AUTH_SECRET           signing secret (default: Better Auth's public development secret, with a warning)
+//	BETTER_AUTH_TRUSTED_ORIGINS  extra trusted origins, comma separated
+//	DATABASE_URL                 PostgreSQL URL; unset: an in-memory store (said in the first log line)
+//	BETTER_AUTH_ID_MODE          "uuid" for database-generated uuid ids (as Better Auth's generateId: "uuid")
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/store/memstore"
+	"github.com/go-betterauth/betterauth/store/pgstore"
+)
+
+//go:embed index.html
+var indexHTML []byte
+
+func main() {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, logger); err != nil {
+		logger.Error("basic: stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(ctx context.Context, logger *slog.Logger) error {
+	port := env("PORT", "8080")
+	baseURL := env("BETTER_AUTH_URL", "http://localhost:"+port)
+	schema := betterauth.Schema{}
+	switch mode := os.Getenv("BETTER_AUTH_ID_MODE"); mode {
+	case "", "default":
+	case "uuid":
+		schema.IDMode = betterauth.IDModeUUID
+	default:
+		return fmt.Errorf("BETTER_AUTH_ID_MODE %q: want uuid or nothing", mode)
+	}
+
+	var store betterauth.Store
+	if dsn := os.Getenv("DATABASE_URL"); dsn == "" {
+		logger.Info("basic: store: in memory (set DATABASE_URL for PostgreSQL); everything is lost on exit")
+		st, err := memstore.New(schema)
+		if err != nil {
+			return err
+		}
+		store = st
+	} else {
+		pool, err := pgxpool.New(ctx, dsn)
+		if err != nil {
+			return fmt.Errorf("database: %w", err)
+		}
+		defer pool.Close()
+		if err := migrations.Up(ctx, pool, schema); err != nil {
+			return err
+		}
+		logger.Info("basic: store: PostgreSQL, migrations applied", "idMode", string(schema.IDMode))
+		st, err := pgstore.New(pool, schema)
+		if err != nil {
+			return err
+		}
+		store = st
+	}
+
+	secret, dev := os.Getenv("BETTER_AUTH_SECRET"), false
+	if secret == "" {
+		secret, dev = betterauth.DefaultSecret, true
+		logger.Warn("basic: BETTER_AUTH_SECRET is unset: using Better Auth's PUBLIC development secret; never do this in production")
+	}
+	auth, err := betterauth.New(betterauth.Config{
+		Store: store, Schema: schema, Secret: secret, Development: dev, BaseURL: baseURL, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/api/auth/", auth.Handler())
+	mux.Handle("GET /api/me", auth.RequireSession(http.HandlerFunc(me(auth))))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(indexHTML)
+	})
+	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("basic: listening", "addr", srv.Addr, "baseURL", baseURL)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// me answers the signed-in user and session, as get-session shows them.
+func me(auth *betterauth.Auth) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sd := betterauth.SessionFromContext(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(map[string]any{"user": auth.UserJSON(sd.User), "session": auth.SessionJSON(sd.Session)})
+	}
+}

@@ -1,0 +1,419 @@
+package betterauth
+
+import (
+	"net/http"
+	"strings"
+)
+
+// route is one endpoint: the handler gets the parsed body (nil for GET).
+type route struct {
+	method string
+	// form: the endpoint also takes application/x-www-form-urlencoded.
+	form bool
+	// login: Better Auth's login-CSRF check (sign-in, sign-up) applies.
+	login bool
+	fn    func(w http.ResponseWriter, r *http.Request, b body) error
+}
+
+// Handler returns the HTTP API, Better Auth 1.7.25's paths, methods, JSON
+// shapes, status codes and cookies. Mount it at BasePath:
+//
+//	mux.Handle("/api/auth/", auth.Handler())
+//
+// An unknown path or a wrong method answers 404 with an empty body, as
+// Better Auth does.
+func (a *Auth) Handler() http.Handler {
+	routes := map[string]route{
+		"/sign-up/email":         {method: http.MethodPost, form: true, login: true, fn: a.handleSignUp},
+		"/sign-in/email":         {method: http.MethodPost, form: true, login: true, fn: a.handleSignIn},
+		"/sign-out":              {method: http.MethodPost, fn: a.handleSignOut},
+		"/get-session":           {method: http.MethodGet, fn: a.handleGetSession},
+		"/list-sessions":         {method: http.MethodGet, fn: a.handleListSessions},
+		"/revoke-session":        {method: http.MethodPost, fn: a.handleRevokeSession},
+		"/revoke-sessions":       {method: http.MethodPost, fn: a.handleRevokeSessions},
+		"/revoke-other-sessions": {method: http.MethodPost, fn: a.handleRevokeOtherSessions},
+		"/update-user":           {method: http.MethodPost, fn: a.handleUpdateUser},
+		"/change-password":       {method: http.MethodPost, fn: a.handleChangePassword},
+		"/verify-password":       {method: http.MethodPost, fn: a.handleVerifyPassword},
+		"/delete-user":           {method: http.MethodPost, fn: a.handleDeleteUser},
+		"/ok":                    {method: http.MethodGet, fn: a.handleOK},
+		"/error":                 {method: http.MethodGet, fn: a.handleErrorPage},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path, ok := strings.CutPrefix(r.URL.Path, a.basePath)
+		rt, found := routes[path]
+		if path == "/get-session" && r.Method == http.MethodPost {
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Pragma", "no-cache")
+			a.writeError(w, r, ErrMethodNotAllowedDeferRequired)
+			return
+		}
+		if !ok || !found || (r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead)) {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		var b body
+		if rt.method == http.MethodPost {
+			var err error
+			if b, err = readBody(w, r, rt.form); err != nil {
+				a.writeError(w, r, err)
+				return
+			}
+			if rt.login {
+				err = a.checkLoginCSRF(r)
+			} else {
+				err = a.checkOrigin(r, false)
+			}
+			if err == nil {
+				err = a.checkCallbacks(r, b)
+			}
+			if err != nil {
+				a.writeError(w, r, err)
+				return
+			}
+		}
+		if err := rt.fn(w, r, b); err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
+
+// checkCallbacks validates the redirect targets a POST may carry.
+func (a *Auth) checkCallbacks(r *http.Request, b body) error {
+	cb, _ := b["callbackURL"].(string)
+	if cb == "" {
+		cb = r.URL.Query().Get("callbackURL")
+	}
+	if err := a.checkCallback(cb); err != nil {
+		return err
+	}
+	for _, f := range []string{"redirectTo", "errorCallbackURL", "newUserCallbackURL"} {
+		if v, _ := b[f].(string); v != "" && !a.isTrusted(v, true) {
+			return &APIError{Status: http.StatusForbidden, Code: "INVALID_" + strings.ToUpper(strings.TrimSuffix(f, "URL")) + "_URL", Message: "Invalid " + f}
+		}
+	}
+	return nil
+}
+
+// requireSession resolves the caller's session or answers 401 UNAUTHORIZED.
+func (a *Auth) requireSession(r *http.Request) (*SessionData, error) {
+	sd, err := a.ResolveSession(r.Context(), r)
+	if err != nil {
+		return nil, err
+	}
+	if sd == nil {
+		return nil, ErrUnauthorized
+	}
+	return sd, nil
+}
+
+func (a *Auth) handleSignUp(w http.ResponseWriter, r *http.Request, b body) error {
+	if err := b.requireObject(); err != nil {
+		return err
+	}
+	name, _, err := b.str("name", true)
+	if err != nil {
+		return err
+	}
+	email, _, err := b.str("email", true)
+	if err != nil {
+		return err
+	}
+	if !ValidEmail(email) {
+		return validationError("[body.email] Invalid email address")
+	}
+	password, _, err := b.str("password", true)
+	if err != nil {
+		return err
+	}
+	if password == "" {
+		return validationError("[body.password] Too small: expected string to have >=1 characters")
+	}
+	in := SignUpInput{Name: name, Email: email, Password: password, Meta: MetaFromRequest(r),
+		Additional: b.rest("name", "email", "password", "image", "callbackURL", "rememberMe")}
+	if img, ok, err := b.str("image", false); err != nil {
+		return err
+	} else if ok {
+		in.Image = &img
+	}
+	if _, _, err := b.str("callbackURL", false); err != nil {
+		return err
+	}
+	if in.RememberMe, err = b.boolean("rememberMe"); err != nil {
+		return err
+	}
+	res, err := a.SignUpEmail(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	var token any
+	if res.Session != nil {
+		token = res.Session.Token
+		a.setSessionCookies(w, res.Session.Token, in.RememberMe != nil && !*in.RememberMe, a.dontRemember(r))
+	}
+	writeJSON(w, http.StatusOK, object{{"token", token}, {"user", a.UserJSON(res.User)}})
+	return nil
+}
+
+func (a *Auth) handleSignIn(w http.ResponseWriter, r *http.Request, b body) error {
+	if err := b.requireObject(); err != nil {
+		return err
+	}
+	email, _, err := b.str("email", true)
+	if err != nil {
+		return err
+	}
+	password, _, err := b.str("password", true)
+	if err != nil {
+		return err
+	}
+	callback, hasCallback, err := b.str("callbackURL", false)
+	if err != nil {
+		return err
+	}
+	in := SignInInput{Email: email, Password: password, Meta: MetaFromRequest(r)}
+	if in.RememberMe, err = b.boolean("rememberMe"); err != nil {
+		return err
+	}
+	res, err := a.SignInEmail(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	a.setSessionCookies(w, res.Session.Token, in.RememberMe != nil && !*in.RememberMe, a.dontRemember(r))
+	out := object{{"redirect", hasCallback && callback != ""}, {"token", res.Session.Token}}
+	if hasCallback {
+		out = append(out, kv{"url", callback})
+		if callback != "" {
+			w.Header().Set("Location", callback)
+		}
+	}
+	writeJSON(w, http.StatusOK, append(out, kv{"user", a.UserJSON(res.User)}))
+	return nil
+}
+
+func (a *Auth) handleSignOut(w http.ResponseWriter, r *http.Request, _ body) error {
+	if err := a.SignOut(r.Context(), a.requestToken(r)); err != nil {
+		return err
+	}
+	a.clearSessionCookies(w)
+	writeJSON(w, http.StatusOK, object{{"success", true}})
+	return nil
+}
+
+func (a *Auth) handleGetSession(w http.ResponseWriter, r *http.Request, _ body) error {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	st, err := a.GetSession(r.Context(), r, r.URL.Query().Get("disableRefresh") == "true")
+	if err != nil {
+		return err
+	}
+	if st.Clear {
+		a.clearSessionCookies(w)
+	}
+	if st.SessionData == nil {
+		writeJSON(w, http.StatusOK, nil)
+		return nil
+	}
+	if st.Refreshed {
+		a.setSessionCookies(w, st.Session.Token, st.DontRemember, st.DontRemember)
+	}
+	writeJSON(w, http.StatusOK, object{{"session", a.SessionJSON(st.Session)}, {"user", a.UserJSON(st.User)}})
+	return nil
+}
+
+func (a *Auth) handleListSessions(w http.ResponseWriter, r *http.Request, _ body) error {
+	sd, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	if !a.isFresh(sd.Session) {
+		return ErrSessionNotFresh
+	}
+	ss, err := a.ListSessions(r.Context(), sd.User.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]any, len(ss))
+	for i := range ss {
+		out[i] = a.SessionJSON(&ss[i])
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *Auth) handleRevokeSession(w http.ResponseWriter, r *http.Request, b body) error {
+	sd, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	if err := b.requireObject(); err != nil {
+		return err
+	}
+	token, _, err := b.str("token", true)
+	if err != nil {
+		return err
+	}
+	if err := a.RevokeSession(r.Context(), sd.User.ID, token); err != nil {
+		return err
+	}
+	if token == sd.Session.Token {
+		a.clearSessionCookies(w)
+	}
+	writeJSON(w, http.StatusOK, object{{"status", true}})
+	return nil
+}
+
+func (a *Auth) handleRevokeSessions(w http.ResponseWriter, r *http.Request, _ body) error {
+	sd, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	if err := a.RevokeSessions(r.Context(), sd.User.ID, ""); err != nil {
+		return err
+	}
+	a.clearSessionCookies(w)
+	writeJSON(w, http.StatusOK, object{{"status", true}})
+	return nil
+}
+
+func (a *Auth) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Request, _ body) error {
+	sd, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	if err := a.RevokeSessions(r.Context(), sd.User.ID, sd.Session.Token); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, object{{"status", true}})
+	return nil
+}
+
+func (a *Auth) handleUpdateUser(w http.ResponseWriter, r *http.Request, b body) error {
+	sd, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return apiErr(http.StatusBadRequest, "BODY_MUST_BE_AN_OBJECT", "Body must be an object")
+	}
+	if truthy(b["email"]) {
+		return ErrEmailCanNotBeUpdated
+	}
+	var in UpdateUserInput
+	if name, ok, err := b.str("name", false); err != nil {
+		return err
+	} else if ok {
+		in.Name = &name
+	}
+	if v, present := b["image"]; present {
+		img, _ := v.(string) // null clears the image
+		if _, isStr := v.(string); !isStr && v != nil {
+			return validationError("[body.image] Invalid input: expected string, received " + jsType(v))
+		}
+		in.Image = &img
+	}
+	in.Additional = b.rest("name", "image", "email")
+	if _, err := a.UpdateUser(r.Context(), sd.User.ID, in); err != nil {
+		return err
+	}
+	dr := a.dontRemember(r)
+	a.setSessionCookies(w, sd.Session.Token, dr, dr)
+	writeJSON(w, http.StatusOK, object{{"status", true}})
+	return nil
+}
+
+func (a *Auth) handleChangePassword(w http.ResponseWriter, r *http.Request, b body) error {
+	sd, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	if err := b.requireObject(); err != nil {
+		return err
+	}
+	next, _, err := b.str("newPassword", true)
+	if err != nil {
+		return err
+	}
+	current, _, err := b.str("currentPassword", true)
+	if err != nil {
+		return err
+	}
+	revoke, err := b.boolean("revokeOtherSessions")
+	if err != nil {
+		return err
+	}
+	s, err := a.ChangePassword(r.Context(), sd.User.ID, current, next, revoke != nil && *revoke, MetaFromRequest(r))
+	if err != nil {
+		return err
+	}
+	var token any
+	if s != nil {
+		token = s.Token
+		dr := a.dontRemember(r)
+		a.setSessionCookies(w, s.Token, dr, dr)
+	}
+	writeJSON(w, http.StatusOK, object{{"token", token}, {"user", a.UserJSON(sd.User)}})
+	return nil
+}
+
+func (a *Auth) handleVerifyPassword(w http.ResponseWriter, r *http.Request, b body) error {
+	sd, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	if err := b.requireObject(); err != nil {
+		return err
+	}
+	password, _, err := b.str("password", true)
+	if err != nil {
+		return err
+	}
+	if err := a.VerifyPassword(r.Context(), sd.User.ID, password); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, object{{"status", true}})
+	return nil
+}
+
+func (a *Auth) handleDeleteUser(w http.ResponseWriter, r *http.Request, b body) error {
+	if !a.cfg.EnableDeleteUser {
+		return ErrDeleteUserDisabled
+	}
+	sd, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	var password *string
+	if p, ok, err := b.str("password", false); err != nil {
+		return err
+	} else if ok {
+		password = &p
+	}
+	if err := a.DeleteUser(r.Context(), sd, password); err != nil {
+		return err
+	}
+	a.clearSessionCookies(w)
+	writeJSON(w, http.StatusOK, object{{"success", true}, {"message", "User deleted"}})
+	return nil
+}
+
+func (a *Auth) handleOK(w http.ResponseWriter, _ *http.Request, _ body) error {
+	writeJSON(w, http.StatusOK, object{{"ok", true}})
+	return nil
+}
+
+func (a *Auth) handleErrorPage(w http.ResponseWriter, r *http.Request, _ body) error {
+	code := r.URL.Query().Get("error")
+	if code == "" {
+		code = "UNKNOWN"
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Error</title></head><body><h1>Something went wrong</h1><p>Error code: " +
+		htmlEscape(code) + "</p></body></html>"))
+	return nil
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;").Replace(s)
+}

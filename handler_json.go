@@ -1,0 +1,280 @@
+package betterauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxBodyBytes bounds request bodies; larger ones get 413.
+const maxBodyBytes = 1 << 20
+
+// kv is one member of an ordered JSON object.
+type kv struct {
+	k string
+	v any
+}
+
+// object is a JSON object whose members keep their order, so responses
+// match Better Auth's byte for byte where order is visible.
+type object []kv
+
+// MarshalJSON implements json.Marshaler without HTML escaping, as
+// JavaScript's JSON.stringify writes.
+func (o object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(m.k)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := marshalJS(m.v)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func marshalJS(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// jsTime formats a time as JavaScript's Date.prototype.toISOString does:
+// UTC with exactly three fractional digits. Better Auth's client reads the
+// digits as milliseconds, so six would shift dates.
+func jsTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func jsValue(v any) any {
+	if t, ok := v.(time.Time); ok {
+		return jsTime(t)
+	}
+	return v
+}
+
+// UserJSON returns the user as Better Auth's API shows it: name, email,
+// emailVerified, image, createdAt, updatedAt, the additional fields that are
+// not Hidden, then id.
+func (a *Auth) UserJSON(u *User) json.Marshaler {
+	var img any
+	if u.Image != nil {
+		img = *u.Image
+	}
+	o := object{
+		{"name", u.Name}, {"email", u.Email}, {"emailVerified", u.EmailVerified}, {"image", img},
+		{"createdAt", jsTime(u.CreatedAt)}, {"updatedAt", jsTime(u.UpdatedAt)},
+	}
+	for _, c := range a.layout.User.AdditionalColumns() {
+		if !c.Hidden {
+			o = append(o, kv{c.Field, jsValue(u.Additional[c.Field])})
+		}
+	}
+	return append(o, kv{"id", u.ID})
+}
+
+// SessionJSON returns the session as Better Auth's API shows it (the
+// token included, as get-session and list-sessions show it).
+func (a *Auth) SessionJSON(s *Session) json.Marshaler {
+	o := object{
+		{"expiresAt", jsTime(s.ExpiresAt)}, {"token", s.Token}, {"createdAt", jsTime(s.CreatedAt)},
+		{"updatedAt", jsTime(s.UpdatedAt)}, {"ipAddress", s.IPAddress}, {"userAgent", s.UserAgent},
+		{"userId", s.UserID},
+	}
+	for _, c := range a.layout.Session.AdditionalColumns() {
+		if !c.Hidden {
+			o = append(o, kv{c.Field, jsValue(s.Additional[c.Field])})
+		}
+	}
+	return append(o, kv{"id", s.ID})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := marshalJS(v)
+	if err != nil {
+		http.Error(w, "", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeError renders err in Better Auth's {message, code} envelope. Store
+// failures become 503 (never "logged out"); anything unexpected is 500
+// with a generic message, and is logged.
+func (a *Auth) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *APIError
+	switch {
+	case errors.As(err, &ae):
+		body := object{{"message", ae.Message}}
+		if ae.Code != "" {
+			body = append(body, kv{"code", ae.Code})
+		}
+		writeJSON(w, ae.Status, body)
+	case errors.Is(err, ErrUnavailable):
+		a.logger.ErrorContext(r.Context(), "betterauth: store unavailable", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, object{{"message", "Service temporarily unavailable"}, {"code", "SERVICE_UNAVAILABLE"}})
+	default:
+		a.logger.ErrorContext(r.Context(), "betterauth: internal error", "path", r.URL.Path, "err", err)
+		writeJSON(w, http.StatusInternalServerError, object{{"message", "Internal Server Error"}, {"code", "INTERNAL_SERVER_ERROR"}})
+	}
+}
+
+// body is a decoded request body: nil when the request had none.
+type body map[string]any
+
+var errPayloadTooLarge = &APIError{Status: http.StatusRequestEntityTooLarge, Code: "PAYLOAD_TOO_LARGE", Message: "Request body is too large"}
+
+// readBody decodes a JSON body (or, where form is true, a urlencoded form)
+// of at most 1 MiB, answering as Better Auth does: 415 for other media
+// types, 400 BAD_REQUEST for invalid JSON, a VALIDATION_ERROR when the JSON
+// is not an object.
+func readBody(w http.ResponseWriter, r *http.Request, form bool) (body, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errPayloadTooLarge
+		}
+		return nil, apiErr(http.StatusBadRequest, "BAD_REQUEST", "Could not read the request body")
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case ct == "application/json" || ct == "":
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if err := dec.Decode(&v); err != nil || dec.More() {
+			return nil, apiErr(http.StatusBadRequest, "BAD_REQUEST", "Invalid JSON in request body")
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, validationError("[body] Invalid input: expected object, received " + jsType(v))
+		}
+		return m, nil
+	case form && ct == "application/x-www-form-urlencoded":
+		vals, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "BAD_REQUEST", "Invalid form body")
+		}
+		m := body{}
+		for k, v := range vals {
+			m[k] = v[0]
+			if k == "rememberMe" {
+				m[k] = v[0] == "true" || v[0] == "on"
+			}
+		}
+		return m, nil
+	}
+	return nil, apiErr(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", fmt.Sprintf("Unsupported media type %q", ct))
+}
+
+// jsType names a decoded JSON value's type as zod's messages do.
+func jsType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case float64, json.Number:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	}
+	return "object"
+}
+
+// requireObject is zod's "expected object" for a missing body.
+func (b body) requireObject() error {
+	if b == nil {
+		return validationError("[body] Invalid input: expected object, received undefined")
+	}
+	return nil
+}
+
+// str reads a string field: required ones must be present; present ones
+// must be strings. Messages follow zod's.
+func (b body) str(field string, required bool) (string, bool, error) {
+	v, ok := b[field]
+	if !ok || (v == nil && !required) {
+		if required {
+			return "", false, validationError(fmt.Sprintf("[body.%s] Invalid input: expected string, received undefined", field))
+		}
+		return "", false, nil
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		return "", false, validationError(fmt.Sprintf("[body.%s] Invalid input: expected string, received %s", field, jsType(v)))
+	}
+	return s, true, nil
+}
+
+// boolean reads an optional boolean field.
+func (b body) boolean(field string) (*bool, error) {
+	v, ok := b[field]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	x, isBool := v.(bool)
+	if !isBool {
+		return nil, validationError(fmt.Sprintf("[body.%s] Invalid input: expected boolean, received %s", field, jsType(v)))
+	}
+	return &x, nil
+}
+
+// rest returns the members not named in known: the additional fields.
+func (b body) rest(known ...string) map[string]any {
+	out := map[string]any{}
+	for k, v := range b {
+		if !containsStr(known, k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// originOf returns the origin (scheme://host[:port], lower case, default
+// port dropped) of an absolute http(s) URL, or "".
+func originOf(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	host := strings.ToLower(u.Host)
+	if (u.Scheme == "http" && strings.HasSuffix(host, ":80")) || (u.Scheme == "https" && strings.HasSuffix(host, ":443")) {
+		host = host[:strings.LastIndexByte(host, ':')]
+	}
+	return strings.ToLower(u.Scheme) + "://" + host
+}
