@@ -3,9 +3,9 @@ package betterauth_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
