@@ -30,6 +30,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -67,6 +68,75 @@ type EmailAndPasswordConfig struct {
 	// autoSignIn: false); sign-up of an existing email then answers like a
 	// success, so it cannot be used to find accounts.
 	DisableAutoSignIn bool
+	// RequireEmailVerification refuses sign-in (403 EMAIL_NOT_VERIFIED) until
+	// the email is verified, and makes sign-up create no session and answer
+	// an existing email like a new one.
+	RequireEmailVerification bool
+	// SendResetPassword mails a password-reset link; without it
+	// POST /request-password-reset answers 400 RESET_PASSWORD_DISABLED.
+	SendResetPassword SendEmailFunc
+	// ResetPasswordTokenExpiresIn is a reset link's lifetime; default 1 hour.
+	ResetPasswordTokenExpiresIn time.Duration
+	// RevokeSessionsOnPasswordReset signs the user out everywhere when the
+	// password is reset.
+	RevokeSessionsOnPasswordReset bool
+}
+
+// EmailVerificationConfig configures email verification, as Better Auth's
+// emailVerification options do.
+type EmailVerificationConfig struct {
+	// SendVerificationEmail mails a verification link; without it
+	// POST /send-verification-email answers 400 VERIFICATION_EMAIL_NOT_ENABLED.
+	SendVerificationEmail SendEmailFunc
+	// SendOnSignUp mails the link after sign-up. RequireEmailVerification
+	// implies it.
+	SendOnSignUp bool
+	// SendOnSignIn mails a new link when an unverified user tries to sign in
+	// under RequireEmailVerification.
+	SendOnSignIn bool
+	// AutoSignInAfterVerification signs the user in when the link is followed.
+	AutoSignInAfterVerification bool
+	// ExpiresIn is a link's lifetime; default 1 hour.
+	ExpiresIn time.Duration
+}
+
+// ChangeEmailConfig configures POST /change-email.
+type ChangeEmailConfig struct {
+	// Enabled turns the endpoint on (400 CHANGE_EMAIL_DISABLED otherwise).
+	Enabled bool
+	// UpdateEmailWithoutVerification lets an unverified user change the
+	// address at once (a verification link then goes to the new address).
+	UpdateEmailWithoutVerification bool
+	// SendChangeEmailConfirmation, for verified users, first mails a
+	// confirmation link to the old address; following it mails a
+	// verification link to the new one.
+	SendChangeEmailConfirmation SendEmailFunc
+}
+
+// DeleteUserConfig configures POST /delete-user.
+type DeleteUserConfig struct {
+	// Enabled turns the endpoint on; off, it answers 404, as in Better Auth.
+	Enabled bool
+	// SendDeleteAccountVerification mails a confirmation link instead of
+	// deleting at once; following it (GET /delete-user/callback) deletes.
+	SendDeleteAccountVerification SendEmailFunc
+	// DeleteTokenExpiresIn is the link's lifetime; default 1 day.
+	DeleteTokenExpiresIn time.Duration
+}
+
+// UserConfig configures changes to users.
+type UserConfig struct {
+	ChangeEmail ChangeEmailConfig
+	DeleteUser  DeleteUserConfig
+}
+
+// VerificationConfig configures the verification table.
+type VerificationConfig struct {
+	// StoreIdentifierHashed stores base64url(SHA-256(identifier)) instead of
+	// the identifier (Better Auth's storeIdentifier: "hashed"), so a copy of
+	// the table holds no usable reset or delete token. Lookups also try the
+	// plain form, so rows written before the switch keep working.
+	StoreIdentifierHashed bool
 }
 
 // CookieConfig configures cookies.
@@ -123,9 +193,16 @@ type Config struct {
 	Cookies CookieConfig
 	// Bearer enables bearer tokens.
 	Bearer BearerConfig
-	// EnableDeleteUser turns POST /delete-user on. Off, it answers 404, as
-	// Better Auth does unless user.deleteUser.enabled is set.
-	EnableDeleteUser bool
+	// EmailVerification configures email verification.
+	EmailVerification EmailVerificationConfig
+	// User configures changing the email and deleting users.
+	User UserConfig
+	// Verification configures the verification table.
+	Verification VerificationConfig
+	// MailTimeout bounds each call of a Send* callback; default 10 s. Mail
+	// is sent after the transaction commits, and where the answer must not
+	// reveal whether an account exists, in the background.
+	MailTimeout time.Duration
 	// DisableCSRFCheck turns off the Origin checks on requests that carry
 	// cookies; only for non-browser clients.
 	DisableCSRFCheck bool
@@ -154,6 +231,11 @@ type Auth struct {
 	basePath string
 	origins  []string
 	cookies  cookieSet
+	// bg tracks mail sent in the background; Shutdown waits for it.
+	bg sync.WaitGroup
+	// stopCleanup stops the cleanup loop started by StartCleanup.
+	cleanupMu   sync.Mutex
+	stopCleanup func()
 }
 
 // New checks cfg, fills in defaults and returns an Auth. It never touches
@@ -217,6 +299,18 @@ func New(cfg Config) (*Auth, error) {
 	}
 	if ep.MinPasswordLength < 0 || ep.MaxPasswordLength < ep.MinPasswordLength {
 		return nil, fmt.Errorf("betterauth: password lengths %d..%d make no sense", ep.MinPasswordLength, ep.MaxPasswordLength)
+	}
+	if ep.ResetPasswordTokenExpiresIn == 0 {
+		ep.ResetPasswordTokenExpiresIn = time.Hour
+	}
+	if cfg.EmailVerification.ExpiresIn == 0 {
+		cfg.EmailVerification.ExpiresIn = time.Hour
+	}
+	if cfg.User.DeleteUser.DeleteTokenExpiresIn == 0 {
+		cfg.User.DeleteUser.DeleteTokenExpiresIn = 24 * time.Hour
+	}
+	if cfg.MailTimeout == 0 {
+		cfg.MailTimeout = 10 * time.Second
 	}
 	if cfg.Cookies.Prefix == "" {
 		cfg.Cookies.Prefix = "better-auth"

@@ -1,7 +1,9 @@
 package betterauth
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -24,20 +26,26 @@ type route struct {
 // Better Auth does.
 func (a *Auth) Handler() http.Handler {
 	routes := map[string]route{
-		"/sign-up/email":         {method: http.MethodPost, form: true, login: true, fn: a.handleSignUp},
-		"/sign-in/email":         {method: http.MethodPost, form: true, login: true, fn: a.handleSignIn},
-		"/sign-out":              {method: http.MethodPost, fn: a.handleSignOut},
-		"/get-session":           {method: http.MethodGet, fn: a.handleGetSession},
-		"/list-sessions":         {method: http.MethodGet, fn: a.handleListSessions},
-		"/revoke-session":        {method: http.MethodPost, fn: a.handleRevokeSession},
-		"/revoke-sessions":       {method: http.MethodPost, fn: a.handleRevokeSessions},
-		"/revoke-other-sessions": {method: http.MethodPost, fn: a.handleRevokeOtherSessions},
-		"/update-user":           {method: http.MethodPost, fn: a.handleUpdateUser},
-		"/change-password":       {method: http.MethodPost, fn: a.handleChangePassword},
-		"/verify-password":       {method: http.MethodPost, fn: a.handleVerifyPassword},
-		"/delete-user":           {method: http.MethodPost, fn: a.handleDeleteUser},
-		"/ok":                    {method: http.MethodGet, fn: a.handleOK},
-		"/error":                 {method: http.MethodGet, fn: a.handleErrorPage},
+		"/sign-up/email":           {method: http.MethodPost, form: true, login: true, fn: a.handleSignUp},
+		"/sign-in/email":           {method: http.MethodPost, form: true, login: true, fn: a.handleSignIn},
+		"/sign-out":                {method: http.MethodPost, fn: a.handleSignOut},
+		"/get-session":             {method: http.MethodGet, fn: a.handleGetSession},
+		"/list-sessions":           {method: http.MethodGet, fn: a.handleListSessions},
+		"/revoke-session":          {method: http.MethodPost, fn: a.handleRevokeSession},
+		"/revoke-sessions":         {method: http.MethodPost, fn: a.handleRevokeSessions},
+		"/revoke-other-sessions":   {method: http.MethodPost, fn: a.handleRevokeOtherSessions},
+		"/update-user":             {method: http.MethodPost, fn: a.handleUpdateUser},
+		"/change-password":         {method: http.MethodPost, fn: a.handleChangePassword},
+		"/verify-password":         {method: http.MethodPost, fn: a.handleVerifyPassword},
+		"/delete-user":             {method: http.MethodPost, fn: a.handleDeleteUser},
+		"/delete-user/callback":    {method: http.MethodGet, fn: a.handleDeleteUserCallback},
+		"/send-verification-email": {method: http.MethodPost, fn: a.handleSendVerificationEmail},
+		"/verify-email":            {method: http.MethodGet, fn: a.handleVerifyEmail},
+		"/request-password-reset":  {method: http.MethodPost, fn: a.handleRequestPasswordReset},
+		"/reset-password":          {method: http.MethodPost, fn: a.handleResetPassword},
+		"/change-email":            {method: http.MethodPost, fn: a.handleChangeEmail},
+		"/ok":                      {method: http.MethodGet, fn: a.handleOK},
+		"/error":                   {method: http.MethodGet, fn: a.handleErrorPage},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path, ok := strings.CutPrefix(r.URL.Path, a.basePath)
@@ -46,6 +54,12 @@ func (a *Auth) Handler() http.Handler {
 			w.Header().Set("Cache-Control", "no-store")
 			w.Header().Set("Pragma", "no-cache")
 			a.writeError(w, r, ErrMethodNotAllowedDeferRequired)
+			return
+		}
+		if token, isReset := strings.CutPrefix(path, "/reset-password/"); ok && isReset && r.Method == http.MethodGet && !strings.Contains(token, "/") {
+			if err := a.handleResetPasswordCallback(w, r, token); err != nil {
+				a.writeError(w, r, err)
+			}
 			return
 		}
 		if !ok || !found || (r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead)) {
@@ -376,24 +390,253 @@ func (a *Auth) handleVerifyPassword(w http.ResponseWriter, r *http.Request, b bo
 }
 
 func (a *Auth) handleDeleteUser(w http.ResponseWriter, r *http.Request, b body) error {
-	if !a.cfg.EnableDeleteUser {
+	if !a.cfg.User.DeleteUser.Enabled {
 		return ErrDeleteUserDisabled
 	}
 	sd, err := a.requireSession(r)
 	if err != nil {
 		return err
 	}
-	var password *string
+	var in DeleteUserInput
 	if p, ok, err := b.str("password", false); err != nil {
 		return err
 	} else if ok {
-		password = &p
+		in.Password = &p
 	}
-	if err := a.DeleteUser(r.Context(), sd, password); err != nil {
+	if in.Token, _, err = b.str("token", false); err != nil {
 		return err
+	}
+	if in.CallbackURL, _, err = b.str("callbackURL", false); err != nil {
+		return err
+	}
+	deleted, err := a.DeleteUser(r.Context(), sd, in)
+	if err != nil {
+		return err
+	}
+	if !deleted {
+		writeJSON(w, http.StatusOK, object{{"success", true}, {"message", "Verification email sent"}})
+		return nil
 	}
 	a.clearSessionCookies(w)
 	writeJSON(w, http.StatusOK, object{{"success", true}, {"message", "User deleted"}})
+	return nil
+}
+
+func (a *Auth) handleDeleteUserCallback(w http.ResponseWriter, r *http.Request, _ body) error {
+	if !a.cfg.User.DeleteUser.Enabled {
+		return apiErr(http.StatusNotFound, "NOT_FOUND", "Not found")
+	}
+	q := r.URL.Query()
+	cb := q.Get("callbackURL")
+	if err := a.checkCallback(cb); err != nil {
+		return err
+	}
+	sd, err := a.ResolveSession(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	if sd == nil {
+		return apiErr(http.StatusNotFound, "FAILED_TO_GET_USER_INFO", "Failed to get user info")
+	}
+	if err := a.DeleteUserWithToken(r.Context(), sd.User.ID, q.Get("token")); err != nil {
+		return err
+	}
+	a.clearSessionCookies(w)
+	if cb != "" {
+		http.Redirect(w, r, cb, http.StatusFound)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, object{{"success", true}, {"message", "User deleted"}})
+	return nil
+}
+
+func (a *Auth) handleSendVerificationEmail(w http.ResponseWriter, r *http.Request, b body) error {
+	if err := b.requireObject(); err != nil {
+		return err
+	}
+	email, _, err := b.str("email", true)
+	if err != nil {
+		return err
+	}
+	if !ValidEmail(email) {
+		return validationError("[body.email] Invalid email address")
+	}
+	cb, _, err := b.str("callbackURL", false)
+	if err != nil {
+		return err
+	}
+	sd, err := a.ResolveSession(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	if err := a.SendVerificationEmail(r.Context(), sd, email, cb); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, object{{"status", true}})
+	return nil
+}
+
+// redirectWithError appends error=<code> to callbackURL, as Better Auth's
+// appendQueryParams does.
+func redirectWithError(w http.ResponseWriter, r *http.Request, callbackURL, code string) {
+	sep := "?"
+	if strings.Contains(callbackURL, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, callbackURL+sep+"error="+url.QueryEscape(code), http.StatusFound)
+}
+
+func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, _ body) error {
+	q := r.URL.Query()
+	cb := q.Get("callbackURL")
+	if err := a.checkCallback(cb); err != nil {
+		return err
+	}
+	if q.Get("token") == "" {
+		return validationError("[query.token] Invalid input: expected string, received undefined")
+	}
+	sd, err := a.ResolveSession(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	res, err := a.VerifyEmail(r.Context(), sd, q.Get("token"), cb, MetaFromRequest(r))
+	if err != nil {
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			return err
+		}
+		if cb != "" {
+			redirectWithError(w, r, cb, ae.Code)
+			return nil
+		}
+		return &APIError{Status: http.StatusUnauthorized, Code: ae.Code, Message: ae.Message}
+	}
+	switch {
+	case res.Session != nil:
+		a.setSessionCookies(w, res.Session.Token, false, a.dontRemember(r))
+	case res.RefreshCookie && sd != nil:
+		dr := a.dontRemember(r)
+		a.setSessionCookies(w, sd.Session.Token, dr, dr)
+	}
+	if cb != "" {
+		http.Redirect(w, r, cb, http.StatusFound)
+		return nil
+	}
+	var user any
+	if res.User != nil {
+		user = a.UserJSON(res.User)
+	}
+	writeJSON(w, http.StatusOK, object{{"status", true}, {"user", user}})
+	return nil
+}
+
+func (a *Auth) handleRequestPasswordReset(w http.ResponseWriter, r *http.Request, b body) error {
+	if err := b.requireObject(); err != nil {
+		return err
+	}
+	email, _, err := b.str("email", true)
+	if err != nil {
+		return err
+	}
+	if !ValidEmail(email) {
+		return validationError("[body.email] Invalid email address")
+	}
+	redirectTo, _, err := b.str("redirectTo", false)
+	if err != nil {
+		return err
+	}
+	if err := a.RequestPasswordReset(r.Context(), email, redirectTo); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, object{{"status", true}, {"message", resetMessage}})
+	return nil
+}
+
+// handleResetPasswordCallback is GET /reset-password/{token}: the link in
+// the mail. It redirects to callbackURL with ?token= or ?error=INVALID_TOKEN.
+func (a *Auth) handleResetPasswordCallback(w http.ResponseWriter, r *http.Request, token string) error {
+	cb := r.URL.Query().Get("callbackURL")
+	if err := a.checkCallback(cb); err != nil {
+		return err
+	}
+	target := func(key, value string) string {
+		base, _ := url.Parse(a.link("", ""))
+		var u *url.URL
+		if cb == "" {
+			u = base.JoinPath("error")
+		} else if ref, err := url.Parse(cb); err == nil {
+			u = base.ResolveReference(ref)
+		} else {
+			u = base.JoinPath("error")
+		}
+		qv := u.Query()
+		qv.Set(key, value)
+		u.RawQuery = qv.Encode()
+		return u.String()
+	}
+	if token == "" || cb == "" {
+		http.Redirect(w, r, target("error", "INVALID_TOKEN"), http.StatusFound)
+		return nil
+	}
+	ok, err := a.CheckResetToken(r.Context(), token)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		http.Redirect(w, r, target("error", "INVALID_TOKEN"), http.StatusFound)
+		return nil
+	}
+	http.Redirect(w, r, target("token", token), http.StatusFound)
+	return nil
+}
+
+func (a *Auth) handleResetPassword(w http.ResponseWriter, r *http.Request, b body) error {
+	if err := b.requireObject(); err != nil {
+		return err
+	}
+	next, _, err := b.str("newPassword", true)
+	if err != nil {
+		return err
+	}
+	token, _, err := b.str("token", false)
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		token = r.URL.Query().Get("token")
+	}
+	if err := a.ResetPassword(r.Context(), token, next); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, object{{"status", true}})
+	return nil
+}
+
+func (a *Auth) handleChangeEmail(w http.ResponseWriter, r *http.Request, b body) error {
+	sd, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	if err := b.requireObject(); err != nil {
+		return err
+	}
+	newEmail, _, err := b.str("newEmail", true)
+	if err != nil {
+		return err
+	}
+	cb, _, err := b.str("callbackURL", false)
+	if err != nil {
+		return err
+	}
+	changed, err := a.ChangeEmail(r.Context(), sd, newEmail, cb)
+	if err != nil {
+		return err
+	}
+	if changed {
+		dr := a.dontRemember(r)
+		a.setSessionCookies(w, sd.Session.Token, dr, dr)
+	}
+	writeJSON(w, http.StatusOK, object{{"status", true}})
 	return nil
 }
 

@@ -442,7 +442,7 @@ func TestChangePasswordRevokingOthers(t *testing.T) {
 func TestVerifyPasswordAndDeleteUser(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		st := b.new(t, betterauth.Schema{})
-		a, clock := newAuth(t, st, func(c *betterauth.Config) { c.EnableDeleteUser = true })
+		a, clock := newAuth(t, st, func(c *betterauth.Config) { c.User.DeleteUser.Enabled = true })
 		h := a.Handler()
 		c := newClient(t, h)
 		id := c.signUp("Dee", "dee@example.com", "correct-horse-1")["user"].(map[string]any)["id"].(string)

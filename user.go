@@ -64,7 +64,9 @@ type SignUpInput struct {
 	// Additional holds client-supplied additional user fields by logical
 	// name; fields marked NoInput are refused (or take their default).
 	Additional map[string]any
-	Meta       RequestMeta
+	// CallbackURL is where the verification link leads, if one is sent.
+	CallbackURL string
+	Meta        RequestMeta
 }
 
 // SignUpResult is the outcome of a sign-up or sign-in.
@@ -109,7 +111,8 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*SignUpResult, 
 		return nil, err
 	}
 	email := strings.ToLower(in.Email)
-	generic := ep.DisableAutoSignIn
+	generic := ep.DisableAutoSignIn || ep.RequireEmailVerification
+	noSession := generic
 	if _, err := a.store.GetUserByEmail(ctx, email); err == nil {
 		if !generic {
 			return nil, ErrUserAlreadyExists
@@ -134,7 +137,7 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*SignUpResult, 
 			return err
 		}
 		res.User = u
-		if ep.DisableAutoSignIn {
+		if noSession {
 			return nil
 		}
 		res.Session, err = a.createSession(ctx, tx, u.ID, in.RememberMe != nil && !*in.RememberMe, in.Meta)
@@ -152,6 +155,14 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*SignUpResult, 
 		return nil, err
 	case err != nil:
 		return nil, unavailable("sign up", err)
+	}
+	ev := a.cfg.EmailVerification
+	if send := ev.SendVerificationEmail; send != nil && (ev.SendOnSignUp || ep.RequireEmailVerification) {
+		e, err := a.verificationEmail(res.User, in.CallbackURL)
+		if err != nil {
+			return nil, err
+		}
+		a.sendLater(ctx, "verification", send, e, nil)
 	}
 	return res, nil
 }
@@ -234,7 +245,9 @@ type SignInInput struct {
 	Password string
 	// RememberMe false makes a one-day, browser-session session.
 	RememberMe *bool
-	Meta       RequestMeta
+	// CallbackURL is where a re-sent verification link leads.
+	CallbackURL string
+	Meta        RequestMeta
 }
 
 // SignInEmail checks the password and creates a session. Every failure
@@ -265,6 +278,17 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*SignUpResult, 
 		return nil, err
 	} else if !ok {
 		return nil, ErrInvalidEmailOrPassword
+	}
+	if a.cfg.EmailAndPassword.RequireEmailVerification && !u.EmailVerified {
+		ev := a.cfg.EmailVerification
+		if ev.SendVerificationEmail != nil && ev.SendOnSignIn {
+			e, err := a.verificationEmail(u, in.CallbackURL)
+			if err != nil {
+				return nil, err
+			}
+			a.sendLater(ctx, "verification", ev.SendVerificationEmail, e, nil)
+		}
+		return nil, ErrEmailNotVerified
 	}
 	s, err := a.createSession(ctx, a.store, u.ID, in.RememberMe != nil && !*in.RememberMe, in.Meta)
 	if err != nil {
@@ -428,23 +452,182 @@ func (a *Auth) VerifyPassword(ctx context.Context, userID, password string) erro
 	return nil
 }
 
-// DeleteUser deletes the user with its sessions and accounts. The caller
-// proves it is the user with the password, or with a fresh session
-// (ErrSessionExpired otherwise). It answers ErrDeleteUserDisabled unless
-// Config.EnableDeleteUser is set.
-func (a *Auth) DeleteUser(ctx context.Context, sd *SessionData, password *string) error {
-	if !a.cfg.EnableDeleteUser {
+// DeleteUserInput is what POST /delete-user takes.
+type DeleteUserInput struct {
+	// Password, when set, must be the user's.
+	Password *string
+	// Token is a delete-account token from the confirmation mail.
+	Token string
+	// CallbackURL is put into the confirmation link.
+	CallbackURL string
+}
+
+// DeleteUser deletes the caller's account with its sessions and accounts,
+// as Better Auth's delete-user does: a given password must match; a token
+// from the confirmation mail deletes at once; with
+// SendDeleteAccountVerification configured a confirmation mail is sent
+// instead (deleted reports false); otherwise, without password, the session
+// must be fresh (ErrSessionExpired). It answers ErrDeleteUserDisabled unless
+// User.DeleteUser.Enabled.
+func (a *Auth) DeleteUser(ctx context.Context, sd *SessionData, in DeleteUserInput) (deleted bool, err error) {
+	cfg := a.cfg.User.DeleteUser
+	if !cfg.Enabled {
+		return false, ErrDeleteUserDisabled
+	}
+	if in.Password != nil && *in.Password != "" {
+		if err := a.checkPasswordLength(*in.Password, false); err != nil {
+			return false, err
+		}
+		acct, err := a.credentialAccount(ctx, sd.User.ID)
+		if err != nil {
+			return false, err
+		}
+		if acct == nil || acct.Password == "" {
+			return false, ErrCredentialAccountNotFound
+		}
+		if ok, err := a.verifyPassword(ctx, acct, *in.Password); err != nil {
+			return false, err
+		} else if !ok {
+			return false, ErrInvalidPassword
+		}
+	}
+	if in.Token != "" {
+		return true, a.deleteUserWithToken(ctx, sd.User.ID, in.Token)
+	}
+	if send := cfg.SendDeleteAccountVerification; send != nil {
+		token, err := randid.String(32, "0123456789abcdefghijklmnopqrstuvwxyz")
+		if err != nil {
+			return false, fmt.Errorf("betterauth: delete token: %w", err)
+		}
+		v, err := a.createVerification(ctx, a.store, "delete-account-"+token, sd.User.ID, cfg.DeleteTokenExpiresIn)
+		if err != nil {
+			return false, err
+		}
+		cb := in.CallbackURL
+		if cb == "" {
+			cb = "/"
+		}
+		url := a.link("/delete-user/callback", "token="+token+"&callbackURL="+encodeURIComponent(cb))
+		if err := a.sendNow(ctx, "delete account", send, Email{User: sd.User, To: sd.User.Email, URL: url, Token: token}); err != nil {
+			if derr := a.store.DeleteVerification(ctx, v.ID); derr != nil && !errors.Is(derr, ErrNotFound) {
+				a.logger.ErrorContext(ctx, "betterauth: removing an unsent delete link failed", "err", derr)
+			}
+			return false, err
+		}
+		return false, nil
+	}
+	if in.Password == nil || *in.Password == "" {
+		if !a.isFresh(sd.Session) {
+			return false, ErrSessionExpired
+		}
+	}
+	return true, a.deleteUser(ctx, sd.User.ID)
+}
+
+// DeleteUserWithToken deletes the user with a token from the confirmation
+// mail; the token must have been issued to that user (ErrInvalidToken).
+func (a *Auth) DeleteUserWithToken(ctx context.Context, userID, token string) error {
+	if !a.cfg.User.DeleteUser.Enabled {
 		return ErrDeleteUserDisabled
 	}
-	if password != nil {
-		if err := a.VerifyPassword(ctx, sd.User.ID, *password); err != nil {
+	return a.deleteUserWithToken(ctx, userID, token)
+}
+
+func (a *Auth) deleteUserWithToken(ctx context.Context, userID, token string) error {
+	return a.inTx(ctx, "delete user", func(ctx context.Context, tx Store) error {
+		v, err := a.consumeVerification(ctx, tx, "delete-account-"+token)
+		if err != nil {
 			return err
 		}
-	} else if !a.isFresh(sd.Session) {
-		return ErrSessionExpired
-	}
-	if err := a.store.DeleteUser(ctx, sd.User.ID); err != nil && !errors.Is(err, ErrNotFound) {
+		if v == nil || v.Value != userID {
+			return &APIError{Status: http.StatusNotFound, Code: ErrInvalidToken.Code, Message: ErrInvalidToken.Message}
+		}
+		if err := tx.DeleteUser(ctx, userID); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+}
+
+func (a *Auth) deleteUser(ctx context.Context, userID string) error {
+	if err := a.store.DeleteUser(ctx, userID); err != nil && !errors.Is(err, ErrNotFound) {
 		return unavailable("delete user", err)
 	}
 	return nil
+}
+
+// inTx runs fn in a transaction; store failures become ErrUnavailable and
+// APIErrors pass through.
+func (a *Auth) inTx(ctx context.Context, op string, fn func(ctx context.Context, tx Store) error) error {
+	err := a.store.InTx(ctx, fn)
+	var ae *APIError
+	if err != nil && !errors.As(err, &ae) && !errors.Is(err, ErrUnavailable) {
+		return unavailable(op, err)
+	}
+	return err
+}
+
+// ChangeEmail starts (or, for unverified users with
+// UpdateEmailWithoutVerification, makes) a change of the caller's email,
+// as Better Auth's change-email does. A new address that belongs to another
+// account answers nil and sends nothing, so it cannot be used to probe
+// accounts. refreshCookie reports that the address changed at once.
+func (a *Auth) ChangeEmail(ctx context.Context, sd *SessionData, newEmail, callbackURL string) (changed bool, err error) {
+	cfg := a.cfg.User.ChangeEmail
+	if !cfg.Enabled {
+		return false, ErrChangeEmailDisabled
+	}
+	if !ValidEmail(newEmail) {
+		return false, validationError("[body.newEmail] Invalid email address")
+	}
+	newEmail = strings.ToLower(newEmail)
+	u := sd.User
+	if newEmail == u.Email {
+		return false, ErrEmailIsTheSame
+	}
+	send := a.cfg.EmailVerification.SendVerificationEmail
+	immediate := !u.EmailVerified && cfg.UpdateEmailWithoutVerification
+	confirm := send != nil && u.EmailVerified && cfg.SendChangeEmailConfirmation != nil
+	if !immediate && !confirm && send == nil {
+		return false, &APIError{Status: http.StatusBadRequest, Message: "Verification email isn't enabled"}
+	}
+	if _, err := a.store.GetUserByEmail(ctx, newEmail); err == nil {
+		return false, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return false, unavailable("change email", err)
+	}
+	if immediate {
+		upd, err := a.store.UpdateUser(ctx, u.ID, UserUpdate{Email: &newEmail, UpdatedAt: a.clock()})
+		if errors.Is(err, ErrConflict) {
+			return false, nil
+		}
+		if err != nil {
+			return false, unavailable("change email", err)
+		}
+		if send != nil {
+			e, err := a.verificationEmail(upd, callbackURL)
+			if err != nil {
+				return true, err
+			}
+			a.sendLater(ctx, "verification", send, e, nil)
+		}
+		return true, nil
+	}
+	if confirm {
+		tok, err := a.emailVerificationToken(u.Email, newEmail, "change-email-confirmation", u.ID)
+		if err != nil {
+			return false, err
+		}
+		a.sendLater(ctx, "change-email confirmation", cfg.SendChangeEmailConfirmation,
+			Email{User: u, To: u.Email, URL: a.verifyEmailURL(tok, callbackURL), Token: tok, NewEmail: newEmail}, nil)
+		return false, nil
+	}
+	tok, err := a.emailVerificationToken(u.Email, newEmail, "change-email-verification", u.ID)
+	if err != nil {
+		return false, err
+	}
+	nu := *u
+	nu.Email = newEmail
+	a.sendLater(ctx, "change-email verification", send, Email{User: &nu, To: newEmail, URL: a.verifyEmailURL(tok, callbackURL), Token: tok}, nil)
+	return false, nil
 }

@@ -1,6 +1,18 @@
 package betterauth
 
-import "time"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-betterauth/betterauth/internal/randid"
+)
 
 // Verification is a row of Better Auth's verification table: a value (such
 // as a user id) stored under an identifier (such as "reset-password:<token>")
@@ -12,4 +24,487 @@ type Verification struct {
 	ExpiresAt  time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+}
+
+// Verification errors, as Better Auth words them.
+var (
+	ErrInvalidToken                = apiErr(http.StatusBadRequest, "INVALID_TOKEN", "Invalid token")
+	ErrTokenExpired                = apiErr(http.StatusUnauthorized, "TOKEN_EXPIRED", "Token expired")
+	ErrEmailNotVerified            = apiErr(http.StatusForbidden, "EMAIL_NOT_VERIFIED", "Email not verified")
+	ErrVerificationEmailNotEnabled = apiErr(http.StatusBadRequest, "VERIFICATION_EMAIL_NOT_ENABLED", "Verification email isn't enabled")
+	ErrEmailAlreadyVerified        = apiErr(http.StatusBadRequest, "EMAIL_ALREADY_VERIFIED", "Email is already verified")
+	ErrEmailMismatch               = apiErr(http.StatusBadRequest, "EMAIL_MISMATCH", "Email mismatch")
+	ErrResetPasswordDisabled       = apiErr(http.StatusBadRequest, "RESET_PASSWORD_DISABLED", "Reset password isn't enabled")
+	ErrChangeEmailDisabled         = apiErr(http.StatusBadRequest, "CHANGE_EMAIL_DISABLED", "Change email is disabled")
+	ErrEmailIsTheSame              = &APIError{Status: http.StatusBadRequest, Message: "Email is the same"}
+	ErrInvalidUser                 = apiErr(http.StatusUnauthorized, "INVALID_USER", "Invalid user")
+)
+
+// resetMessage is request-password-reset's answer, the same whether or not
+// the email belongs to an account.
+const resetMessage = "If this email exists in our system, check your email for the reset link"
+
+// storedIdentifier is the identifier as written to the table.
+func (a *Auth) storedIdentifier(identifier string) string {
+	if !a.cfg.Verification.StoreIdentifierHashed {
+		return identifier
+	}
+	sum := sha256.Sum256([]byte(identifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// createVerification stores value under identifier for ttl.
+func (a *Auth) createVerification(ctx context.Context, st Store, identifier, value string, ttl time.Duration) (*Verification, error) {
+	now := a.clock()
+	v := &Verification{Identifier: a.storedIdentifier(identifier), Value: value, ExpiresAt: now.Add(ttl), CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateVerification(ctx, v); err != nil {
+		return nil, unavailable("create verification", err)
+	}
+	return v, nil
+}
+
+// findVerification returns the live row under identifier (hashed form
+// first, then plain), or nil: an expired row reads as absent.
+func (a *Auth) findVerification(ctx context.Context, identifier string) (*Verification, error) {
+	for _, id := range a.identifierForms(identifier) {
+		v, err := a.store.GetVerification(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, unavailable("get verification", err)
+		}
+		if !v.ExpiresAt.After(a.clock()) {
+			return nil, nil
+		}
+		return v, nil
+	}
+	return nil, nil
+}
+
+// consumeVerification atomically takes the row under identifier; nil when
+// there is none or it has expired (it is deleted either way). Of concurrent
+// callers, one gets it.
+func (a *Auth) consumeVerification(ctx context.Context, st Store, identifier string) (*Verification, error) {
+	for _, id := range a.identifierForms(identifier) {
+		v, err := st.ConsumeVerification(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, unavailable("consume verification", err)
+		}
+		if !v.ExpiresAt.After(a.clock()) {
+			return nil, nil
+		}
+		return v, nil
+	}
+	return nil, nil
+}
+
+func (a *Auth) identifierForms(identifier string) []string {
+	if a.cfg.Verification.StoreIdentifierHashed {
+		return []string{a.storedIdentifier(identifier), identifier}
+	}
+	return []string{identifier}
+}
+
+// link builds <baseURL><basePath><path>?<query>.
+func (a *Auth) link(path string, query string) string {
+	base := ""
+	if a.baseURL != nil {
+		base = strings.TrimRight(a.baseURL.String(), "/")
+		if a.baseURL.Path == "" || a.baseURL.Path == "/" {
+			base += a.basePath
+		}
+	} else {
+		base = a.basePath
+	}
+	if query != "" {
+		return base + path + "?" + query
+	}
+	return base + path
+}
+
+// encodeURIComponent escapes s as JavaScript's encodeURIComponent does.
+func encodeURIComponent(s string) string { return encodeCookieValue(s) }
+
+// emailVerificationToken makes Better Auth's HS256 email-verification JWT.
+func (a *Auth) emailVerificationToken(email, updateTo, requestType, userID string) (string, error) {
+	claims := object{{"email", strings.ToLower(email)}}
+	if updateTo != "" {
+		claims = append(claims, kv{"updateTo", strings.ToLower(updateTo)})
+	}
+	if requestType != "" {
+		claims = append(claims, kv{"requestType", requestType})
+	}
+	if userID != "" {
+		claims = append(claims, kv{"userId", userID})
+	}
+	tok, err := signJWT(a.secret, claims, a.now(), a.cfg.EmailVerification.ExpiresIn)
+	if err != nil {
+		return "", fmt.Errorf("betterauth: signing a token: %w", err)
+	}
+	return tok, nil
+}
+
+func (a *Auth) verifyEmailURL(token, callbackURL string) string {
+	if callbackURL == "" {
+		callbackURL = "/"
+	}
+	return a.link("/verify-email", "token="+token+"&callbackURL="+encodeURIComponent(callbackURL))
+}
+
+// verificationEmail builds the verification mail for u (to u.Email).
+func (a *Auth) verificationEmail(u *User, callbackURL string) (Email, error) {
+	tok, err := a.emailVerificationToken(u.Email, "", "", u.ID)
+	if err != nil {
+		return Email{}, err
+	}
+	return Email{User: u, To: u.Email, URL: a.verifyEmailURL(tok, callbackURL), Token: tok}, nil
+}
+
+// SendVerificationEmail mails a verification link. With a session (sd not
+// nil) the email must be the session user's and not yet verified. Without
+// one the answer is always nil after at least 500 ms, whether or not the
+// address belongs to an unverified account, so it cannot be used to probe
+// accounts; the mail then goes out in the background.
+func (a *Auth) SendVerificationEmail(ctx context.Context, sd *SessionData, email, callbackURL string) error {
+	send := a.cfg.EmailVerification.SendVerificationEmail
+	if send == nil {
+		return ErrVerificationEmailNotEnabled
+	}
+	if sd != nil {
+		if !strings.EqualFold(sd.User.Email, email) {
+			return ErrEmailMismatch
+		}
+		if sd.User.EmailVerified {
+			return ErrEmailAlreadyVerified
+		}
+		e, err := a.verificationEmail(sd.User, callbackURL)
+		if err != nil {
+			return err
+		}
+		return a.sendNow(ctx, "verification", send, e)
+	}
+	floor := time.NewTimer(500 * time.Millisecond)
+	defer floor.Stop()
+	u, err := a.store.GetUserByEmail(ctx, email)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return unavailable("send verification email", err)
+	case !u.EmailVerified:
+		e, err := a.verificationEmail(u, callbackURL)
+		if err != nil {
+			return err
+		}
+		a.sendLater(ctx, "verification", send, e, nil)
+	}
+	select {
+	case <-floor.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// VerifyEmailResult is the outcome of VerifyEmail.
+type VerifyEmailResult struct {
+	// User is the updated user for change-email flows, nil otherwise (as
+	// Better Auth answers).
+	User *User
+	// Session is a new session when AutoSignInAfterVerification signed the
+	// user in.
+	Session *Session
+	// RefreshCookie: the caller's session cookie should be re-issued.
+	RefreshCookie bool
+}
+
+// VerifyEmail checks an email-verification token (made here or by Better
+// Auth with the same secret) and applies it: marks the email verified, or
+// for change-email tokens mails the next link or switches the address. sd
+// is the caller's session, if any. Failures are ErrTokenExpired,
+// ErrInvalidToken, ErrUserNotFound or ErrInvalidUser.
+func (a *Auth) VerifyEmail(ctx context.Context, sd *SessionData, token, callbackURL string, meta RequestMeta) (*VerifyEmailResult, error) {
+	claims, err := verifyJWT(a.secret, token, a.now())
+	if errors.Is(err, errTokenExpired) {
+		return nil, ErrTokenExpired
+	}
+	if err != nil {
+		return nil, ErrInvalidToken
+	}
+	email, _ := claims["email"].(string)
+	updateTo, _ := claims["updateTo"].(string)
+	requestType, _ := claims["requestType"].(string)
+	userID, _ := claims["userId"].(string)
+	if !ValidEmail(email) {
+		return nil, ErrInvalidToken
+	}
+	if updateTo != "" {
+		return a.verifyEmailChange(ctx, sd, email, updateTo, requestType, userID, callbackURL)
+	}
+	u, err := a.store.GetUserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrUserNotFound
+	}
+	if err != nil {
+		return nil, unavailable("verify email", err)
+	}
+	if userID != "" && userID != u.ID {
+		return nil, ErrInvalidToken
+	}
+	res := &VerifyEmailResult{}
+	if u.EmailVerified {
+		return res, nil
+	}
+	verified := true
+	if _, err := a.store.UpdateUser(ctx, u.ID, UserUpdate{EmailVerified: &verified, UpdatedAt: a.clock()}); err != nil {
+		return nil, unavailable("verify email", err)
+	}
+	if a.cfg.EmailVerification.AutoSignInAfterVerification {
+		if sd == nil || sd.User.Email != email {
+			if res.Session, err = a.createSession(ctx, a.store, u.ID, false, meta); err != nil {
+				return nil, err
+			}
+		} else {
+			res.RefreshCookie = true
+		}
+	}
+	return res, nil
+}
+
+func (a *Auth) verifyEmailChange(ctx context.Context, sd *SessionData, email, updateTo, requestType, userID, callbackURL string) (*VerifyEmailResult, error) {
+	if userID == "" {
+		return nil, ErrInvalidToken
+	}
+	u, err := a.store.GetUserByID(ctx, userID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrUserNotFound
+	}
+	if err != nil {
+		return nil, unavailable("verify email", err)
+	}
+	if strings.ToLower(u.Email) != email {
+		return nil, ErrInvalidToken
+	}
+	if sd != nil && sd.User.ID != u.ID {
+		return nil, ErrInvalidUser
+	}
+	send := a.cfg.EmailVerification.SendVerificationEmail
+	switch requestType {
+	case "change-email-confirmation":
+		tok, err := a.emailVerificationToken(email, updateTo, "change-email-verification", u.ID)
+		if err != nil {
+			return nil, err
+		}
+		if send != nil {
+			nu := *u
+			nu.Email = updateTo
+			a.sendLater(ctx, "change-email verification", send, Email{User: &nu, To: updateTo, URL: a.verifyEmailURL(tok, callbackURL), Token: tok}, nil)
+		}
+		return &VerifyEmailResult{}, nil
+	case "change-email-verification":
+		upd, err := a.store.UpdateUser(ctx, u.ID, UserUpdate{Email: &updateTo, EmailVerified: &u.EmailVerified, UpdatedAt: a.clock()})
+		if errors.Is(err, ErrConflict) {
+			return nil, ErrUserAlreadyExists
+		}
+		if err != nil {
+			return nil, unavailable("change email", err)
+		}
+		return &VerifyEmailResult{User: upd, RefreshCookie: sd != nil}, nil
+	default:
+		unverified := false
+		upd, err := a.store.UpdateUser(ctx, u.ID, UserUpdate{Email: &updateTo, EmailVerified: &unverified, UpdatedAt: a.clock()})
+		if errors.Is(err, ErrConflict) {
+			return nil, ErrUserAlreadyExists
+		}
+		if err != nil {
+			return nil, unavailable("change email", err)
+		}
+		if send != nil {
+			if e, err := a.verificationEmail(upd, callbackURL); err == nil {
+				a.sendLater(ctx, "verification", send, e, nil)
+			}
+		}
+		return &VerifyEmailResult{User: upd, RefreshCookie: sd != nil}, nil
+	}
+}
+
+// RequestPasswordReset mails a reset link if the email belongs to a user,
+// and answers the same (nil) either way, in about the same time: the link
+// is stored and the mail goes out in the background. If the mail fails, the
+// link is deleted.
+func (a *Auth) RequestPasswordReset(ctx context.Context, email, redirectTo string) error {
+	send := a.cfg.EmailAndPassword.SendResetPassword
+	if send == nil {
+		return ErrResetPasswordDisabled
+	}
+	token, err := randid.String(24, randid.Alphanumeric)
+	if err != nil {
+		return fmt.Errorf("betterauth: reset token: %w", err)
+	}
+	u, err := a.store.GetUserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		// Cost what the other branch costs: one more round trip.
+		if _, err := a.findVerification(ctx, "reset-password:"+token); err != nil {
+			return err
+		}
+		return nil
+	}
+	if err != nil {
+		return unavailable("request password reset", err)
+	}
+	v, err := a.createVerification(ctx, a.store, "reset-password:"+token, u.ID, a.cfg.EmailAndPassword.ResetPasswordTokenExpiresIn)
+	if err != nil {
+		return err
+	}
+	url := a.link("/reset-password/"+token, "callbackURL="+encodeURIComponent(redirectTo))
+	a.sendLater(ctx, "reset password", send, Email{User: u, To: u.Email, URL: url, Token: token}, func(ctx context.Context) {
+		if err := a.store.DeleteVerification(ctx, v.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			a.logger.ErrorContext(ctx, "betterauth: removing an unsent reset link failed", "err", err)
+		}
+	})
+	return nil
+}
+
+// CheckResetToken reports whether a reset token is live, without using it.
+func (a *Auth) CheckResetToken(ctx context.Context, token string) (bool, error) {
+	v, err := a.findVerification(ctx, "reset-password:"+token)
+	return v != nil, err
+}
+
+// ResetPassword sets a new password with a reset token. The token is
+// consumed in the same transaction as the password update, so of two
+// concurrent uses exactly one succeeds; a credential account is created if
+// the user had none; with RevokeSessionsOnPasswordReset every session goes.
+func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) error {
+	if token == "" {
+		return ErrInvalidToken
+	}
+	if err := a.checkPasswordLength(newPassword, true); err != nil {
+		return err
+	}
+	id := "reset-password:" + token
+	v, err := a.findVerification(ctx, id)
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		return ErrInvalidToken
+	}
+	if _, err := a.store.GetUserByID(ctx, v.Value); errors.Is(err, ErrNotFound) {
+		return ErrUserNotFound
+	} else if err != nil {
+		return unavailable("reset password", err)
+	}
+	hash, err := a.hasher.Hash(ctx, newPassword)
+	if err != nil {
+		return fmt.Errorf("betterauth: hashing the password: %w", err)
+	}
+	err = a.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		taken, err := a.consumeVerification(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if taken == nil || taken.Value != v.Value {
+			return ErrInvalidToken
+		}
+		userID := taken.Value
+		if a.cfg.EmailAndPassword.RevokeSessionsOnPasswordReset {
+			if _, err := tx.DeleteUserSessions(ctx, userID, ""); err != nil {
+				return err
+			}
+		}
+		now := a.clock()
+		acct, err := tx.GetAccount(ctx, ProviderCredential, userID)
+		if errors.Is(err, ErrNotFound) || (err == nil && acct.UserID != userID) {
+			return tx.CreateAccount(ctx, &Account{AccountID: userID, ProviderID: ProviderCredential, UserID: userID, Password: hash, CreatedAt: now, UpdatedAt: now})
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.UpdateAccount(ctx, acct.ID, AccountUpdate{Password: &hash, UpdatedAt: now})
+		return err
+	})
+	var ae *APIError
+	if err != nil && !errors.As(err, &ae) && !errors.Is(err, ErrUnavailable) {
+		return unavailable("reset password", err)
+	}
+	return err
+}
+
+// CleanupResult counts what DeleteExpired removed.
+type CleanupResult struct {
+	Sessions      int64
+	Verifications int64
+}
+
+// cleanupBatch bounds one DELETE, so cleanup never holds long locks.
+const cleanupBatch = 1000
+
+// DeleteExpired removes expired sessions and verification rows in batches
+// of 1000 (cheap with the expiresAt indexes) and reports how many it
+// removed. Expired rows read as absent whether or not this runs.
+func (a *Auth) DeleteExpired(ctx context.Context) (CleanupResult, error) {
+	var res CleanupResult
+	now := a.clock()
+	for {
+		n, err := a.store.DeleteExpiredSessions(ctx, now, cleanupBatch)
+		if err != nil {
+			return res, unavailable("delete expired sessions", err)
+		}
+		res.Sessions += n
+		if n < cleanupBatch {
+			break
+		}
+	}
+	for {
+		n, err := a.store.DeleteExpiredVerifications(ctx, now, cleanupBatch)
+		if err != nil {
+			return res, unavailable("delete expired verifications", err)
+		}
+		res.Verifications += n
+		if n < cleanupBatch {
+			break
+		}
+	}
+	return res, nil
+}
+
+// StartCleanup runs DeleteExpired every interval (default 1 hour) until
+// the returned stop function or Shutdown is called. Failures are logged.
+func (a *Auth) StartCleanup(interval time.Duration) (stop func()) {
+	if interval <= 0 {
+		interval = time.Hour
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				res, err := a.DeleteExpired(ctx)
+				if err != nil && ctx.Err() == nil {
+					a.logger.ErrorContext(ctx, "betterauth: cleanup failed", "err", err)
+				} else if res.Sessions+res.Verifications > 0 {
+					a.logger.InfoContext(ctx, "betterauth: cleanup", "sessions", res.Sessions, "verifications", res.Verifications)
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	a.cleanupMu.Lock()
+	if a.stopCleanup != nil {
+		a.stopCleanup()
+	}
+	a.stopCleanup = stop
+	a.cleanupMu.Unlock()
+	return stop
 }

@@ -1,0 +1,53 @@
+// The reference: a real Better Auth 1.7.25 server (email and password, in-memory database, rate
+// limit off), served with node:http. The client test runs the same script against it and against
+// examples/basic and compares the answers.
+//
+//   node ba-server.mjs            # listens on 127.0.0.1:$PORT (default 3005) until Ctrl-C
+import http from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { betterAuth } from 'better-auth';
+import { memoryAdapter } from 'better-auth/adapters/memory';
+import { toNodeHandler } from 'better-auth/node';
+
+/** Starts Better Auth on 127.0.0.1:port (0: any free port). Resolves to { origin, auth, close() }. */
+export async function startBetterAuth({ port = 0, secret, baseURL, options = {} } = {}) {
+  let handler = (_req, res) => { res.statusCode = 503; res.end(); };
+  const server = http.createServer((req, res) => handler(req, res));
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const db = { user: [], session: [], account: [], verification: [] };
+  const auth = betterAuth({
+    emailAndPassword: { enabled: true },
+    secret: secret ?? 'interop-test-secret-0123456789abcdefABCDEF',
+    baseURL: baseURL ?? origin,
+    database: memoryAdapter(db),
+    rateLimit: { enabled: false },
+    telemetry: { enabled: false },
+    logger: { disabled: !process.env.BA_LOG },
+    ...options,
+  });
+  handler = toNodeHandler(auth);
+  return {
+    origin,
+    auth,
+    db,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const port = Number(process.env.PORT || 3005);
+  const { origin, close } = await startBetterAuth({
+    port, secret: process.env.BETTER_AUTH_SECRET, baseURL: process.env.BETTER_AUTH_URL,
+  });
+  console.log(`Better Auth 1.7.25 at ${origin}/api/auth (Ctrl-C stops it)`);
+  const stop = () => close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,77 @@
+// Better Auth 1.7.25's vanilla client (better-auth/client) in Node against examples/basic, and the
+// same script against a real Better Auth 1.7.25 server: both must meet every expectation and give
+// the same normalized answers.
+//
+// INTEROP_DATABASE_URL (optional): also run the script against examples/basic on that PostgreSQL
+// database (DATABASE_URL), where timestamps come back from the database with microseconds.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startBetterAuth } from '../ba-server.mjs';
+import { runClientScript } from '../lib/client-script.mjs';
+import { SECRET, buildBasic, startBasic } from '../lib/servers.mjs';
+
+const TIMEOUT = 120_000;
+const servers = [];
+const runs = {};
+
+before(async () => {
+  await buildBasic();
+}, { timeout: 300_000 });
+
+after(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+/** Reports each step of a run as a subtest. */
+async function reportSteps(t, run, who) {
+  for (const st of run.steps) {
+    await t.test(st.name, () => {
+      if (st.failure) {
+        st.failure.message = `[${who}] ${st.failure.message}`;
+        throw st.failure;
+      }
+    });
+  }
+}
+
+/** One subtest per step: the normalized records of both runs must be equal. */
+async function compareRuns(t, ours, ref) {
+  assert.deepEqual(ours.steps.map((s) => s.name), ref.steps.map((s) => s.name));
+  for (let i = 0; i < ref.steps.length; i++) {
+    const a = ours.steps[i];
+    const b = ref.steps[i];
+    await t.test(b.name, () => {
+      assert.deepEqual({ calls: a.calls, facts: a.facts }, { calls: b.calls, facts: b.facts },
+        'examples/basic (actual) vs Better Auth 1.7.25 (expected)');
+    });
+  }
+}
+
+test('reference: Better Auth 1.7.25 meets every expectation of the script', { timeout: TIMEOUT }, async (t) => {
+  const ba = await startBetterAuth({ secret: SECRET });
+  servers.push({ stop: ba.close });
+  runs.ba = await runClientScript(ba.origin, { secret: SECRET });
+  await reportSteps(t, runs.ba, 'Better Auth');
+});
+
+test('examples/basic (in-memory store) meets every expectation of the script', { timeout: TIMEOUT }, async (t) => {
+  const go = await startBasic();
+  servers.push(go);
+  runs.go = await runClientScript(go.origin, { secret: SECRET });
+  await reportSteps(t, runs.go, 'examples/basic');
+});
+
+test('examples/basic answers exactly as Better Auth 1.7.25 does (normalized)', { timeout: TIMEOUT }, async (t) => {
+  assert.ok(runs.ba && runs.go, 'both runs happened');
+  await compareRuns(t, runs.go, runs.ba);
+});
+
+const dsn = process.env.INTEROP_DATABASE_URL;
+test('examples/basic on PostgreSQL (INTEROP_DATABASE_URL) meets every expectation and matches Better Auth',
+  { timeout: TIMEOUT, skip: dsn ? false : 'INTEROP_DATABASE_URL is not set' }, async (t) => {
+    const go = await startBasic({ env: { DATABASE_URL: dsn } });
+    servers.push(go);
+    const run = await runClientScript(go.origin, { secret: SECRET });
+    await t.test('expectations', (t2) => reportSteps(t2, run, 'examples/basic + PostgreSQL'));
+    if (runs.ba) await t.test('same answers as Better Auth', (t2) => compareRuns(t2, run, runs.ba));
+  });

@@ -1,0 +1,79 @@
+package betterauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+)
+
+// Email is what a Send* callback gets: whom to write to and the link to put
+// in the mail. Sending mail is the application's job.
+type Email struct {
+	// User is the account the mail is about. For a verification of a new
+	// address (change email), User.Email is already the new address.
+	User *User
+	// To is the address to send to.
+	To string
+	// URL is the link the user follows; Token is the secret inside it.
+	URL   string
+	Token string
+	// NewEmail is the requested address, in a change-email confirmation
+	// sent to the old one.
+	NewEmail string
+}
+
+// SendEmailFunc sends one mail. It gets a context bounded by
+// Config.MailTimeout and should honour it.
+type SendEmailFunc func(ctx context.Context, e Email) error
+
+// ErrSendEmail is returned when a mail callback failed while the caller
+// waited for it.
+var ErrSendEmail = &APIError{Status: http.StatusInternalServerError, Code: "FAILED_TO_SEND_EMAIL", Message: "Failed to send email"}
+
+// sendNow calls fn within MailTimeout and reports a failure as ErrSendEmail.
+func (a *Auth) sendNow(ctx context.Context, kind string, fn SendEmailFunc, e Email) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.MailTimeout)
+	defer cancel()
+	if err := fn(ctx, e); err != nil {
+		a.logger.ErrorContext(ctx, "betterauth: sending mail failed", "kind", kind, "err", err)
+		return ErrSendEmail
+	}
+	return nil
+}
+
+// sendLater calls fn in the background, after the response, within
+// MailTimeout; onFail (if any) undoes what the mail was for. Shutdown waits
+// for it.
+func (a *Auth) sendLater(ctx context.Context, kind string, fn SendEmailFunc, e Email, onFail func(context.Context)) {
+	ctx = context.WithoutCancel(ctx)
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		if err := a.sendNow(ctx, kind, fn, e); err != nil && onFail != nil {
+			onFail(ctx)
+		}
+	}()
+}
+
+// Shutdown waits for mail being sent in the background and stops the
+// cleanup loop. Call it when the server stops; it returns ctx's error if
+// ctx ends first.
+func (a *Auth) Shutdown(ctx context.Context) error {
+	a.cleanupMu.Lock()
+	if a.stopCleanup != nil {
+		a.stopCleanup()
+		a.stopCleanup = nil
+	}
+	a.cleanupMu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		a.bg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return errors.Join(errors.New("betterauth: shutdown: mail still being sent"), ctx.Err())
+	}
+}
