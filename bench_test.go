@@ -28,11 +28,11 @@ func benchSession(b *testing.B, st betterauth.Store) (*betterauth.Auth, *http.Re
 	res, err := a.SignUpEmail(context.Background(), betterauth.SignUpInput{Name: "Bench", Email: email, Password: "correct-horse-1"})
 	require.NoError(b, err)
 	req := httptest.NewRequest("GET", "http://127.0.0.1:3005/api/auth/get-session", nil)
-	req.Header.Set("Cookie", "better-auth.session_token="+url(betterauth.SignCookieValue(testSecret, res.Session.Token)))
+	req.Header.Set("Cookie", "better-auth.session_token="+pctEncode(betterauth.SignCookieValue(testSecret, res.Session.Token)))
 	return a, req
 }
 
-func url(s string) string {
+func pctEncode(s string) string {
 	r := ""
 	for _, c := range s {
 		switch c {

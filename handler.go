@@ -101,9 +101,13 @@ func (a *Auth) checkCallbacks(r *http.Request, b body) error {
 	if err := a.checkCallback(cb); err != nil {
 		return err
 	}
-	for _, f := range []string{"redirectTo", "errorCallbackURL", "newUserCallbackURL"} {
-		if v, _ := b[f].(string); v != "" && !a.isTrusted(v, true) {
-			return &APIError{Status: http.StatusForbidden, Code: "INVALID_" + strings.ToUpper(strings.TrimSuffix(f, "URL")) + "_URL", Message: "Invalid " + f}
+	for _, f := range []struct{ field, code, label string }{
+		{"redirectTo", "INVALID_REDIRECT_URL", "redirectURL"},
+		{"errorCallbackURL", "INVALID_ERROR_CALLBACK_URL", "errorCallbackURL"},
+		{"newUserCallbackURL", "INVALID_NEW_USER_CALLBACK_URL", "newUserCallbackURL"},
+	} {
+		if v, _ := b[f.field].(string); v != "" && !a.isTrusted(v, true) {
+			return apiErr(http.StatusForbidden, f.code, "Invalid "+f.label)
 		}
 	}
 	return nil
@@ -150,7 +154,7 @@ func (a *Auth) handleSignUp(w http.ResponseWriter, r *http.Request, b body) erro
 	} else if ok {
 		in.Image = &img
 	}
-	if _, _, err := b.str("callbackURL", false); err != nil {
+	if in.CallbackURL, _, err = b.str("callbackURL", false); err != nil {
 		return err
 	}
 	if in.RememberMe, err = b.boolean("rememberMe"); err != nil {
@@ -185,7 +189,7 @@ func (a *Auth) handleSignIn(w http.ResponseWriter, r *http.Request, b body) erro
 	if err != nil {
 		return err
 	}
-	in := SignInInput{Email: email, Password: password, Meta: MetaFromRequest(r)}
+	in := SignInInput{Email: email, Password: password, CallbackURL: callback, Meta: MetaFromRequest(r)}
 	if in.RememberMe, err = b.boolean("rememberMe"); err != nil {
 		return err
 	}

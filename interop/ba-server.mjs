@@ -27,6 +27,12 @@ export async function startBetterAuth({ port = 0, secret, baseURL, options = {} 
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
     logger: { disabled: !process.env.BA_LOG },
+    // On a SQL database (the transcript's PostgreSQL, and what examples/basic mirrors) a user created
+    // without an image reads back with "image": null; the memory adapter would keep the key absent
+    // instead. Store the null explicitly so the reference answers as Better Auth on SQL does.
+    databaseHooks: {
+      user: { create: { before: async (user) => ({ data: { ...user, image: user.image ?? null } }) } },
+    },
     ...options,
   });
   handler = toNodeHandler(auth);

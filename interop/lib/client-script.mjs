@@ -334,16 +334,22 @@ export async function runClientScript(origin, { secret }) {
     assert.equal(a.data?.session.token, st.sessionA.token, 'the caller keeps its session');
   });
 
-  // examples/basic does not enable delete-user (nor does the reference server): the endpoint answers
-  // 404 NOT_FOUND, as Better Auth's does when user.deleteUser.enabled is off.
-  await step('deleteUser is disabled: 404 NOT_FOUND, and nothing is deleted', async (s) => {
+  // examples/basic does not enable delete-user (nor does the reference server). Better Auth's
+  // endpoint then answers 404 with an empty body (APIError.fromStatus("NOT_FOUND"): no code, no
+  // message), after its session middleware: without a session it is 401 UNAUTHORIZED first.
+  await step('deleteUser is disabled: 404 with an empty body, and nothing is deleted', async (s) => {
     const r = await s.call('deleteUser', A, (c) => c.deleteUser({}));
     assert.equal(r.data, null);
-    assert.equal(r.error?.status, 404);
-    assert.equal(r.error?.code, 'NOT_FOUND');
-    s.fact('message', r.error?.message);
+    assert.equal(r.http.status, 404, 'HTTP 404');
+    assert.equal(r.http.text, '', 'empty body');
+    assert.deepEqual(r.error, { status: 404, statusText: 'Not Found' }, 'the client\'s error: status only');
     const a = await s.call('getSession', A, (c) => c.getSession());
     assert.equal(a.data?.user.id, st.user.id, 'still signed in');
+  });
+
+  await step('deleteUser without a session is 401 UNAUTHORIZED', async (s) => {
+    const r = await s.call('deleteUser', B, (c) => c.deleteUser({}));
+    assertError(r, 401, 'UNAUTHORIZED', 'Unauthorized');
   });
 
   await step('a POST from an untrusted Origin is 403', async (s) => {
