@@ -10,6 +10,16 @@
 //	BETTER_AUTH_TRUSTED_ORIGINS  extra trusted origins, comma separated
 //	DATABASE_URL                 PostgreSQL URL; unset: an in-memory store (said in the first log line)
 //	BETTER_AUTH_ID_MODE          "uuid" for database-generated uuid ids (as Better Auth's generateId: "uuid")
+//	BETTER_AUTH_REQUIRE_EMAIL_VERIFICATION  "true": sign-in needs a verified email
+//
+// Mail is not sent: a development mailer logs each message as one line,
+//
+//	time=... level=INFO msg="dev mailer" kind=<kind> to=<address> url="<link>" token=<token>
+//
+// (log/slog's text format: a value with = or spaces is double-quoted),
+// with kind one of verify-email, reset-password, change-email-confirmation,
+// delete-account. Follow the url to complete the flow. These lines are a
+// public interface: tests outside this repository read them.
 package main
 
 import (
@@ -95,12 +105,29 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		secret, dev = betterauth.DefaultSecret, true
 		logger.Warn("basic: BETTER_AUTH_SECRET is unset: using Better Auth's PUBLIC development secret; never do this in production")
 	}
-	auth, err := betterauth.New(betterauth.Config{
+	cfg := betterauth.Config{
 		Store: store, Schema: schema, Secret: secret, Development: dev, BaseURL: baseURL, Logger: logger,
-	})
+	}
+	mailer := func(kind string) betterauth.SendEmailFunc {
+		return func(_ context.Context, e betterauth.Email) error {
+			logger.Info("dev mailer", "kind", kind, "to", e.To, "url", e.URL, "token", e.Token)
+			return nil
+		}
+	}
+	cfg.EmailVerification.SendVerificationEmail = mailer("verify-email")
+	cfg.EmailVerification.SendOnSignUp = true
+	cfg.EmailAndPassword.RequireEmailVerification = os.Getenv("BETTER_AUTH_REQUIRE_EMAIL_VERIFICATION") == "true"
+	cfg.EmailAndPassword.SendResetPassword = mailer("reset-password")
+	cfg.User.ChangeEmail.Enabled = true
+	cfg.User.ChangeEmail.SendChangeEmailConfirmation = mailer("change-email-confirmation")
+	cfg.User.DeleteUser.Enabled = true
+	cfg.User.DeleteUser.SendDeleteAccountVerification = mailer("delete-account")
+	auth, err := betterauth.New(cfg)
 	if err != nil {
 		return err
 	}
+
+	defer auth.StartCleanup(time.Hour)()
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/auth/", auth.Handler())
@@ -123,7 +150,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	return auth.Shutdown(shutdown)
 }
 
 // me answers the signed-in user and session, as get-session shows them.

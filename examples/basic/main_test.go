@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,8 +32,52 @@ func freePort(t *testing.T) string {
 	return port
 }
 
+// logBuffer collects the example's log output.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+var mailLine = regexp.MustCompile(`msg="dev mailer" kind=(\S+) to=(\S+) url="?([^"\s]+)"? token=(\S+)`)
+
+// mails returns the dev mailer's lines, parsed: kind, to, url, token.
+func (l *logBuffer) mails() [][]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out [][]string
+	for _, m := range mailLine.FindAllStringSubmatch(l.b.String(), -1) {
+		out = append(out, m[1:])
+	}
+	return out
+}
+
+// lastMail waits for a mail of that kind to that address.
+func (l *logBuffer) lastMail(t *testing.T, kind, to string) (url, token string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		for _, m := range l.mails() {
+			if m[0] == kind && m[1] == to {
+				url, token = m[2], m[3]
+			}
+		}
+		return url != ""
+	}, 5*time.Second, 10*time.Millisecond, "no %s mail to %s", kind, to)
+	return url, token
+}
+
 // startExample runs the example as a user would, with the given environment.
 func startExample(t *testing.T, env map[string]string) string {
+	base, _ := startExampleLogged(t, env)
+	return base
+}
+
+func startExampleLogged(t *testing.T, env map[string]string) (string, *logBuffer) {
 	port := freePort(t)
 	t.Setenv("PORT", port)
 	t.Setenv("BETTER_AUTH_URL", "http://127.0.0.1:"+port)
@@ -38,7 +86,8 @@ func startExample(t *testing.T, env map[string]string) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	logs := &logBuffer{}
+	go func() { done <- run(ctx, slog.New(slog.NewTextHandler(logs, nil))) }()
 	t.Cleanup(func() {
 		cancel()
 		require.NoError(t, <-done)
@@ -51,7 +100,7 @@ func startExample(t *testing.T, env map[string]string) string {
 		}
 		return err == nil && res.StatusCode == 200
 	}, 10*time.Second, 20*time.Millisecond)
-	return base
+	return base, logs
 }
 
 func TestExampleFlows(t *testing.T) {
@@ -104,4 +153,82 @@ func TestExampleFlows(t *testing.T) {
 			assert.Equal(t, "null", body)
 		})
 	}
+}
+
+// Every mail flow works end to end by following the links the dev mailer logs.
+func TestExampleMailFlows(t *testing.T) {
+	base, logs := startExampleLogged(t, map[string]string{"DATABASE_URL": pgtest.NewDatabase(t), "BETTER_AUTH_SECRET": "example-test-secret-0123456789abcdef"})
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	noFollow := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c := &http.Client{Jar: jar, CheckRedirect: noFollow}
+	post := func(path string, body any) (int, map[string]any) {
+		raw, err := json.Marshal(body)
+		require.NoError(t, err)
+		req, err := http.NewRequest("POST", base+path, bytes.NewReader(raw))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", base)
+		res, err := c.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	follow := func(link string) *http.Response {
+		res, err := c.Get(link)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res
+	}
+	session := func() map[string]any {
+		res, err := c.Get(base + "/api/auth/get-session")
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		if out == nil {
+			return nil
+		}
+		return out["user"].(map[string]any)
+	}
+
+	// Verification: the sign-up mail's link verifies the email.
+	status, _ := post("/api/auth/sign-up/email", map[string]any{"name": "Flo", "email": "flo@example.com", "password": "correct-horse-1"})
+	require.Equal(t, 200, status)
+	link, _ := logs.lastMail(t, "verify-email", "flo@example.com")
+	assert.Equal(t, 302, follow(link).StatusCode)
+	assert.Equal(t, true, session()["emailVerified"])
+
+	// Password reset: the link redirects with the token, which sets a new password.
+	status, _ = post("/api/auth/request-password-reset", map[string]any{"email": "flo@example.com", "redirectTo": "/"})
+	require.Equal(t, 200, status)
+	link, token := logs.lastMail(t, "reset-password", "flo@example.com")
+	res := follow(link)
+	assert.Equal(t, 302, res.StatusCode)
+	assert.Equal(t, base+"/?token="+token, res.Header.Get("Location"))
+	status, _ = post("/api/auth/reset-password", map[string]any{"token": token, "newPassword": "battery-staple-2"})
+	require.Equal(t, 200, status)
+	status, _ = post("/api/auth/sign-in/email", map[string]any{"email": "flo@example.com", "password": "battery-staple-2"})
+	require.Equal(t, 200, status)
+
+	// Change email: confirm on the old address, verify the new one.
+	status, _ = post("/api/auth/change-email", map[string]any{"newEmail": "flo2@example.com", "callbackURL": "/"})
+	require.Equal(t, 200, status)
+	link, _ = logs.lastMail(t, "change-email-confirmation", "flo@example.com")
+	assert.Equal(t, 302, follow(link).StatusCode)
+	link, _ = logs.lastMail(t, "verify-email", "flo2@example.com")
+	assert.Equal(t, 302, follow(link).StatusCode)
+	assert.Equal(t, "flo2@example.com", session()["email"])
+
+	// Delete: the link (followed while signed in) deletes the account.
+	status, body := post("/api/auth/delete-user", map[string]any{"callbackURL": "/"})
+	require.Equal(t, 200, status)
+	assert.Equal(t, "Verification email sent", body["message"])
+	link, _ = logs.lastMail(t, "delete-account", "flo2@example.com")
+	assert.Equal(t, 302, follow(link).StatusCode)
+	assert.Nil(t, session())
+	status, _ = post("/api/auth/sign-in/email", map[string]any{"email": "flo2@example.com", "password": "battery-staple-2"})
+	assert.Equal(t, 401, status)
 }

@@ -57,6 +57,7 @@ before(async () => {
 }, { timeout: 300_000 });
 
 after(async () => {
+  if (process.env.INTEROP_DEBUG) console.error(JSON.stringify({ consoleErrors, log: proxy?.state.log.map((e) => [e.method, e.path, e.status, e.requestHeaders.host, e.setCookies]) }, null, 1));
   for (const fn of cleanups.reverse()) {
     try { await fn(); } catch {}
   }
