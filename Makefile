@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: test vet fmt run bench
+.PHONY: test vet fmt run bench interop
 
 # test checks formatting, vets, then runs every test with the race detector. Tests that need
 # PostgreSQL start their own throwaway cluster (internal/pgtest) or use TEST_DATABASE_URL.
@@ -22,3 +22,9 @@ run:
 # bench prints session-resolution and password-hash benchmarks (in process, real PostgreSQL).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 .
+
+# interop runs Better Auth 1.7.25's own JavaScript clients (vanilla in Node, React in headless
+# Chromium at /usr/bin/chromium) against examples/basic, and the same scripts against a real Better
+# Auth server (interop/README.md). Needs Node 20+, npm and chromium.
+interop:
+	cd interop && npm ci --no-audit --no-fund && GO="$(GO)" node --test test/

@@ -394,12 +394,15 @@ func (a *Auth) handleVerifyPassword(w http.ResponseWriter, r *http.Request, b bo
 }
 
 func (a *Auth) handleDeleteUser(w http.ResponseWriter, r *http.Request, b body) error {
-	if !a.cfg.User.DeleteUser.Enabled {
-		return ErrDeleteUserDisabled
-	}
 	sd, err := a.requireSession(r)
 	if err != nil {
 		return err
+	}
+	if !a.cfg.User.DeleteUser.Enabled {
+		// Better Auth answers a bare 404 here, after the session check.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		return nil
 	}
 	var in DeleteUserInput
 	if p, ok, err := b.str("password", false); err != nil {
@@ -447,7 +450,7 @@ func (a *Auth) handleDeleteUserCallback(w http.ResponseWriter, r *http.Request, 
 	}
 	a.clearSessionCookies(w)
 	if cb != "" {
-		http.Redirect(w, r, cb, http.StatusFound)
+		redirect(w, cb)
 		return nil
 	}
 	writeJSON(w, http.StatusOK, object{{"success", true}, {"message", "User deleted"}})
@@ -480,6 +483,13 @@ func (a *Auth) handleSendVerificationEmail(w http.ResponseWriter, r *http.Reques
 	return nil
 }
 
+// redirect answers 302 with Location exactly as given and no body, as
+// Better Auth does (http.Redirect would rewrite relative paths and add HTML).
+func redirect(w http.ResponseWriter, location string) {
+	w.Header().Set("Location", location)
+	w.WriteHeader(http.StatusFound)
+}
+
 // redirectWithError appends error=<code> to callbackURL, as Better Auth's
 // appendQueryParams does.
 func redirectWithError(w http.ResponseWriter, r *http.Request, callbackURL, code string) {
@@ -487,7 +497,7 @@ func redirectWithError(w http.ResponseWriter, r *http.Request, callbackURL, code
 	if strings.Contains(callbackURL, "?") {
 		sep = "&"
 	}
-	http.Redirect(w, r, callbackURL+sep+"error="+url.QueryEscape(code), http.StatusFound)
+	redirect(w, callbackURL+sep+"error="+url.QueryEscape(code))
 }
 
 func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, _ body) error {
@@ -523,7 +533,7 @@ func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, _ body)
 		a.setSessionCookies(w, sd.Session.Token, dr, dr)
 	}
 	if cb != "" {
-		http.Redirect(w, r, cb, http.StatusFound)
+		redirect(w, cb)
 		return nil
 	}
 	var user any
@@ -579,7 +589,7 @@ func (a *Auth) handleResetPasswordCallback(w http.ResponseWriter, r *http.Reques
 		return u.String()
 	}
 	if token == "" || cb == "" {
-		http.Redirect(w, r, target("error", "INVALID_TOKEN"), http.StatusFound)
+		redirect(w, target("error", "INVALID_TOKEN"))
 		return nil
 	}
 	ok, err := a.CheckResetToken(r.Context(), token)
@@ -587,10 +597,10 @@ func (a *Auth) handleResetPasswordCallback(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	if !ok {
-		http.Redirect(w, r, target("error", "INVALID_TOKEN"), http.StatusFound)
+		redirect(w, target("error", "INVALID_TOKEN"))
 		return nil
 	}
-	http.Redirect(w, r, target("token", token), http.StatusFound)
+	redirect(w, target("token", token))
 	return nil
 }
 

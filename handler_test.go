@@ -474,6 +474,10 @@ func TestVerifyPasswordAndDeleteUser(t *testing.T) {
 		c.signUp("Eve", "eve@example.com", "correct-horse-1")
 		res := c.do("POST", "/delete-user", map[string]any{"password": "correct-horse-1"})
 		assert.Equal(t, 404, res.status)
+		assert.Empty(t, res.body, "a bare 404, as Better Auth answers")
+		anon := newClient(t, a.Handler())
+		res = anon.do("POST", "/delete-user", map[string]any{})
+		assert.Equal(t, 401, res.status, "the session check comes first")
 	})
 }
 

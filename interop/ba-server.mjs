@@ -1,6 +1,9 @@
 // The reference: a real Better Auth 1.7.25 server (email and password, in-memory database, rate
 // limit off), served with node:http. The client test runs the same script against it and against
-// examples/basic and compares the answers.
+// examples/basic and compares the answers, so it is configured as examples/basic is: verification
+// mail on sign-up, password reset, change-email and delete-user (with a confirmation mail) on. Mail
+// is not sent: each message lands in `mails` ({ kind, to, url, token }), as examples/basic's
+// development mailer logs it.
 //
 //   node ba-server.mjs            # listens on 127.0.0.1:$PORT (default 3005) until Ctrl-C
 import http from 'node:http';
@@ -9,7 +12,7 @@ import { betterAuth } from 'better-auth';
 import { memoryAdapter } from 'better-auth/adapters/memory';
 import { toNodeHandler } from 'better-auth/node';
 
-/** Starts Better Auth on 127.0.0.1:port (0: any free port). Resolves to { origin, auth, close() }. */
+/** Starts Better Auth on 127.0.0.1:port (0: any free port). Resolves to { origin, auth, mails, close() }. */
 export async function startBetterAuth({ port = 0, secret, baseURL, options = {} } = {}) {
   let handler = (_req, res) => { res.statusCode = 503; res.end(); };
   const server = http.createServer((req, res) => handler(req, res));
@@ -19,14 +22,28 @@ export async function startBetterAuth({ port = 0, secret, baseURL, options = {} 
   });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const db = { user: [], session: [], account: [], verification: [] };
+  const mails = [];
+  const mailer = (kind) => async ({ user, newEmail, url, token }) => {
+    mails.push({ kind, to: newEmail ?? user.email, url, token });
+    if (process.env.BA_LOG) console.error('mail', kind, user.email, url);
+  };
   const auth = betterAuth({
-    emailAndPassword: { enabled: true },
     secret: secret ?? 'interop-test-secret-0123456789abcdefABCDEF',
     baseURL: baseURL ?? origin,
     database: memoryAdapter(db),
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
     logger: { disabled: !process.env.BA_LOG },
+    emailAndPassword: {
+      enabled: true,
+      requireEmailVerification: process.env.BETTER_AUTH_REQUIRE_EMAIL_VERIFICATION === 'true',
+      sendResetPassword: mailer('reset-password'),
+    },
+    emailVerification: { sendVerificationEmail: mailer('verify-email'), sendOnSignUp: true },
+    user: {
+      changeEmail: { enabled: true, sendChangeEmailConfirmation: mailer('change-email-confirmation') },
+      deleteUser: { enabled: true, sendDeleteAccountVerification: mailer('delete-account') },
+    },
     // On a SQL database (the transcript's PostgreSQL, and what examples/basic mirrors) a user created
     // without an image reads back with "image": null; the memory adapter would keep the key absent
     // instead. Store the null explicitly so the reference answers as Better Auth on SQL does.
@@ -40,6 +57,7 @@ export async function startBetterAuth({ port = 0, secret, baseURL, options = {} 
     origin,
     auth,
     db,
+    mails,
     close: () => new Promise((resolve) => {
       server.closeAllConnections?.();
       server.close(() => resolve());

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createAuthClient } from 'better-auth/client';
 import { CookieJar, browserLikeFetch, parseSetCookie } from './jar.mjs';
-import { resultShape, timestampsIn } from './shape.mjs';
+import { cookieShape, resultShape, timestampsIn } from './shape.mjs';
 
 const P1 = 'correct-horse-1';
 const P2 = 'battery-staple-2';
@@ -92,17 +92,15 @@ function assertCleared(setCookies, what = 'Set-Cookie') {
  * Runs the script against the server at origin (Better Auth at origin + /api/auth). Returns
  * { steps: [{ name, calls, facts, failure }], log } — a failed step does not stop the script.
  */
-export async function runClientScript(origin, { secret }) {
+export async function runClientScript(origin, { secret, mails }) {
   const logs = [];
   const mk = (originHeader = origin) => {
     const jar = new CookieJar();
     const log = [];
     logs.push(log);
-    const client = createAuthClient({
-      baseURL: origin,
-      fetchOptions: { customFetchImpl: browserLikeFetch({ jar, origin: originHeader, log }) },
-    });
-    return { client, jar, log };
+    const fetch = browserLikeFetch({ jar, origin: originHeader, log });
+    const client = createAuthClient({ baseURL: origin, fetchOptions: { customFetchImpl: fetch } });
+    return { client, jar, log, fetch };
   };
   const A = mk();
   const B = mk();
@@ -125,6 +123,14 @@ export async function runClientScript(origin, { secret }) {
         assert.ok(http, `${label}: a request was made`);
         rec.calls.push({ label, request: `${http.method} ${http.path.replace(/^\/api\/auth/, '')}`, ...resultShape(result, http) });
         return { ...result, http };
+      },
+      /** Records an exchange made without the client (a link followed). A redirect's body is left
+       * out: browsers never show it (Go's http.Redirect writes a short HTML one, Better Auth none). */
+      raw(label, http) {
+        rec.calls.push({
+          label, request: `${http.method} ${http.path.replace(/^\/api\/auth/, '')}`, httpStatus: http.status,
+          location: http.headers.location ?? null, setCookies: cookieShape(http.setCookies),
+        });
       },
       fact(k, v) { rec.facts[k] = v; },
     };
@@ -334,24 +340,6 @@ export async function runClientScript(origin, { secret }) {
     assert.equal(a.data?.session.token, st.sessionA.token, 'the caller keeps its session');
   });
 
-  // examples/basic does not enable delete-user (nor does the reference server). Better Auth's
-  // endpoint then answers 404 with an empty body (APIError.fromStatus("NOT_FOUND"): no code, no
-  // message), after its session middleware: without a session it is 401 UNAUTHORIZED first.
-  await step('deleteUser is disabled: 404 with an empty body, and nothing is deleted', async (s) => {
-    const r = await s.call('deleteUser', A, (c) => c.deleteUser({}));
-    assert.equal(r.data, null);
-    assert.equal(r.http.status, 404, 'HTTP 404');
-    assert.equal(r.http.text, '', 'empty body');
-    assert.deepEqual(r.error, { status: 404, statusText: 'Not Found' }, 'the client\'s error: status only');
-    const a = await s.call('getSession', A, (c) => c.getSession());
-    assert.equal(a.data?.user.id, st.user.id, 'still signed in');
-  });
-
-  await step('deleteUser without a session is 401 UNAUTHORIZED', async (s) => {
-    const r = await s.call('deleteUser', B, (c) => c.deleteUser({}));
-    assertError(r, 401, 'UNAUTHORIZED', 'Unauthorized');
-  });
-
   await step('a POST from an untrusted Origin is 403', async (s) => {
     const evil = mk(origin.replace('127.0.0.1', 'localhost'));
     const r = await s.call('signIn.email', evil, (c) => c.signIn.email({ email, password: P3 }));
@@ -362,12 +350,58 @@ export async function runClientScript(origin, { secret }) {
     s.fact('message', r.error?.message);
   });
 
-  await step('signOut at the end', async (s) => {
+  await step('deleteUser without a session is 401 UNAUTHORIZED', async (s) => {
+    const r = await s.call('deleteUser', B, (c) => c.deleteUser({}));
+    assertError(r, 401, 'UNAUTHORIZED', 'Unauthorized');
+  });
+
+  await step('signOut, then signIn.email again', async (s) => {
     const r = await s.call('signOut', A, (c) => c.signOut());
     assertOK(r);
     assert.deepEqual(r.data, { success: true });
     assertCleared(r.http.setCookies);
     assert.equal((await s.call('getSession', A, (c) => c.getSession())).data, null);
+    const i = await s.call('signIn.email', A, (c) => c.signIn.email({ email, password: P3 }));
+    assertOK(i);
+    assertSessionCookie(i.http.setCookies, i.data.token, secret);
+  });
+
+  // examples/basic enables delete-user with a confirmation mail (user.deleteUser.enabled and
+  // sendDeleteAccountVerification in Better Auth's words); the reference server is set up the same.
+  await step('deleteUser mails a confirmation link; following it deletes the user', async (s) => {
+    const before = mails().length;
+    const r = await s.call('deleteUser', A, (c) => c.deleteUser({}));
+    assertOK(r);
+    assert.deepEqual(r.data, { success: true, message: 'Verification email sent' });
+    assert.deepEqual(r.http.setCookies, []);
+    let m;
+    for (let i = 0; i < 100 && !m; i++) {
+      m = mails().slice(before).find((x) => x.kind === 'delete-account');
+      if (!m) await sleep(20);
+    }
+    assert.ok(m, 'a delete-account mail was sent');
+    assert.equal(m.to, email);
+    const u = new URL(m.url);
+    assert.equal(`${u.origin}${u.pathname}`, `${origin}/api/auth/delete-user/callback`, 'the link goes to /delete-user/callback');
+    assert.equal(u.searchParams.get('token'), m.token, 'the link carries the token');
+    s.fact('mail url', m.url.replace(origin, 'ORIGIN').replace(m.token, 'TOKEN'));
+    const still = await s.call('getSession before following the link', A, (c) => c.getSession());
+    assert.equal(still.data?.user.email, email, 'nothing deleted yet');
+
+    // The user opens the link in the same browser (it needs the session cookie).
+    const start = A.log.length;
+    const res = await A.fetch(m.url);
+    const x = A.log[start];
+    s.raw('GET the link', x);
+    assert.equal(res.status, 302, 'redirects to callbackURL');
+    assert.equal(res.headers.get('location'), '/');
+    assertCleared(x.setCookies);
+    assert.deepEqual(A.jar.names(), []);
+    const g = await s.call('getSession after deletion', A, (c) => c.getSession());
+    assertOK(g);
+    assert.equal(g.data, null);
+    const again = await s.call('signIn.email after deletion', C, (c) => c.signIn.email({ email, password: P3 }));
+    assertError(again, 401, 'INVALID_EMAIL_OR_PASSWORD', 'Invalid email or password');
   });
 
   await step('every timestamp on the wire has three fractional digits; every request had the right Origin', async (s) => {

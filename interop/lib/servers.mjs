@@ -85,7 +85,7 @@ export async function waitReady(url, { child, timeoutMs = 20_000, logs = () => '
  * Starts examples/basic on a free loopback port and waits for GET /api/auth/ok.
  * env: extra environment (BETTER_AUTH_URL defaults to http://127.0.0.1:<port>; BETTER_AUTH_SECRET
  * to SECRET; no DATABASE_URL means the in-memory store). Returns { port, origin (where it listens),
- * baseURL (its BETTER_AUTH_URL), logs(), stop() }.
+ * baseURL (its BETTER_AUTH_URL), logs(), mails(), stop() }.
  */
 export async function startBasic({ env = {}, port } = {}) {
   const bin = await buildBasic();
@@ -104,7 +104,7 @@ export async function startBasic({ env = {}, port } = {}) {
   const child = spawn(bin, [], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
-  const keep = (chunk) => { out = (out + chunk).slice(-64 * 1024); };
+  const keep = (chunk) => { out = (out + chunk).slice(-1024 * 1024); };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise((r) => child.once('exit', r));
@@ -123,5 +123,20 @@ export async function startBasic({ env = {}, port } = {}) {
     await stop();
     throw err;
   }
-  return { port, origin, baseURL: childEnv.BETTER_AUTH_URL, logs, stop };
+  return { port, origin, baseURL: childEnv.BETTER_AUTH_URL, logs, mails: () => devMails(out), stop };
+}
+
+/** The messages examples/basic's development mailer logged, oldest first, as { kind, to, url,
+ * token }: one log/slog text line each, `msg="dev mailer" kind=... to=... url="..." token=...`. */
+export function devMails(logText) {
+  const mails = [];
+  for (const line of logText.split('\n')) {
+    if (!line.includes('msg="dev mailer"')) continue;
+    const fields = {};
+    for (const m of line.matchAll(/(\w+)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
+      fields[m[1]] = m[2].startsWith('"') ? JSON.parse(m[2]) : m[2];
+    }
+    mails.push({ kind: fields.kind, to: fields.to, url: fields.url, token: fields.token });
+  }
+  return mails;
 }

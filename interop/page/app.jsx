@@ -62,6 +62,7 @@ function App() {
           <input data-testid="new-name" placeholder="new name" value={newName} onChange={(e) => setNewName(e.target.value)} />
           <button data-testid="update-user" onClick={() => run(() => authClient.updateUser({ name: newName }))}>Rename</button>
           <button data-testid="list-sessions" onClick={() => run(async () => {
+            setSessions(null);
             const r = await authClient.listSessions();
             if (r.data) setSessions({ count: r.data.length, current: r.data.some((s) => s.id === data.session.id) });
             return r;

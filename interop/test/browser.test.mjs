@@ -1,6 +1,7 @@
 // Better Auth 1.7.25's React client (better-auth/react, useSession) in headless Chromium against
 // examples/basic, through a same-origin proxy (page at /, /api/* forwarded). Checks every point of
-// /work/shared/client-notes.md a browser can observe.
+// /work/shared/client-notes.md a browser can observe. The same scenario runs first against a real
+// Better Auth 1.7.25 server behind the same kind of proxy, which keeps the expectations honest.
 //
 // CHROMIUM (default /usr/bin/chromium): the browser binary; playwright never downloads one.
 import assert from 'node:assert/strict';
@@ -9,102 +10,115 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { startBetterAuth } from '../ba-server.mjs';
 import { parseSetCookie } from '../lib/jar.mjs';
 import { buildPage } from '../lib/page.mjs';
 import { startProxy } from '../lib/proxy.mjs';
-import { INTEROP_DIR, buildBasic, startBasic } from '../lib/servers.mjs';
+import { INTEROP_DIR, SECRET, buildBasic, startBasic } from '../lib/servers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const OUT = path.join(INTEROP_DIR, 'out');
 const WEEK_S = 7 * 24 * 3600;
 const SESSION_COOKIE = 'better-auth.session_token';
 const UI_TIMEOUT = 10_000;
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let tmp;
-let proxy;
-let go;
-let context;
-let page;
-const consoleErrors = [];
+let staticDir;
 const cleanups = [];
 
 before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM)`);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'betterauth-browser-'));
   cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-  const [staticDir] = await Promise.all([buildPage(path.join(tmp, 'static')), buildBasic()]);
-  proxy = await startProxy({ staticDir });
-  cleanups.push(() => proxy.close());
-  // The public origin is the proxy's: that is where the page lives and what Origin says.
-  go = await startBasic({ env: { BETTER_AUTH_URL: proxy.origin } });
-  cleanups.push(() => go.stop());
-  proxy.state.upstream = go.origin;
-
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 60_000,
-    viewport: { width: 900, height: 700 },
-  });
-  cleanups.push(() => context.close());
-  page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT);
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => consoleErrors.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+  [staticDir] = await Promise.all([buildPage(path.join(tmp, 'static')), buildBasic()]);
 }, { timeout: 300_000 });
 
 after(async () => {
-  if (process.env.INTEROP_DEBUG) console.error(JSON.stringify({ consoleErrors, log: proxy?.state.log.map((e) => [e.method, e.path, e.status, e.requestHeaders.host, e.setCookies]) }, null, 1));
   for (const fn of cleanups.reverse()) {
     try { await fn(); } catch {}
   }
 });
 
-const byId = (id) => page.getByTestId(id);
-const email = `browser-${Date.now().toString(36)}@example.com`;
-const password = 'correct-horse-1';
-const name = 'Browser User';
-const renamed = 'Browser User Renamed';
+/**
+ * Runs the browser scenario against a server started by `startUpstream(publicOrigin)` (which
+ * resolves to { origin, stop }) behind a fresh proxy, in a fresh Chromium profile.
+ */
+async function scenario(t, { label, startUpstream, screenshot }) {
+  const proxy = await startProxy({ staticDir });
+  cleanups.push(() => proxy.close());
+  // The public origin is the proxy's: that is where the page lives and what Origin says.
+  const upstream = await startUpstream(proxy.origin);
+  cleanups.push(() => upstream.stop());
+  proxy.state.upstream = upstream.origin;
 
-/** The exchanges the proxy forwarded since index `from`, for one method and API path. */
-function exchanges(from, method, apiPath) {
-  return proxy.state.log.slice(from).filter((e) => e.method === method && e.path.split('?')[0] === `/api/auth${apiPath}`);
-}
+  const profile = mkdtempSync(path.join(tmp, 'profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000,
+    viewport: { width: 900, height: 700 },
+  });
+  cleanups.push(() => context.close());
+  const page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT);
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => consoleErrors.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
 
-/** Waits until the proxy has seen a matching exchange (the client fetches /get-session ~10 ms
- * after a write, so the UI may already show the result). */
-async function waitExchange(from, method, apiPath, n = 1) {
-  const deadline = Date.now() + UI_TIMEOUT;
-  while (Date.now() < deadline) {
-    const xs = exchanges(from, method, apiPath);
-    if (xs.length >= n && xs.every((x) => x.status)) return xs;
-    await new Promise((r) => setTimeout(r, 20));
+  const byId = (id) => page.getByTestId(id);
+  const email = `browser-${Date.now().toString(36)}@example.com`;
+  const password = 'correct-horse-1';
+  const name = 'Browser User';
+  const renamed = 'Browser User Renamed';
+
+  /** The exchanges the proxy forwarded since index `from`, for one method and API path. */
+  const exchanges = (from, method, apiPath) => proxy.state.log.slice(from)
+    .filter((e) => e.method === method && e.path.split('?')[0] === `/api/auth${apiPath}`);
+
+  /** Waits until the proxy has seen (and finished) a matching exchange. */
+  async function waitExchange(from, method, apiPath) {
+    const deadline = Date.now() + UI_TIMEOUT;
+    while (Date.now() < deadline) {
+      const xs = exchanges(from, method, apiPath);
+      if (xs.length && xs.every((x) => x.status)) return xs;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no ${method} ${apiPath} seen by the proxy`);
   }
-  throw new Error(`no ${method} ${apiPath} seen by the proxy`);
-}
 
-async function sessionCookies() {
-  return (await context.cookies(proxy.origin)).filter((c) => c.name.startsWith('better-auth'));
-}
+  const sessionCookies = async () => (await context.cookies(proxy.origin)).filter((c) => c.name.startsWith('better-auth'));
 
-async function expectSignedIn(who) {
-  await assert.doesNotReject(byId('status').filter({ hasText: 'signed-in' }).waitFor(), 'shows signed-in');
-  await byId('user-name').filter({ hasText: new RegExp(`^${who}$`) }).waitFor();
-  assert.equal(await byId('user-name').textContent(), who);
-  assert.equal(await byId('user-email').textContent(), email);
-  assert.equal(await byId('dates').textContent(), 'ok', 'the client parsed the dates into sane Date objects');
-}
+  /** Waits for the signed-in view with this name, failing at once with the page's error text. */
+  async function expectSignedIn(who) {
+    const ok = byId('user-name').filter({ hasText: new RegExp(`^${who}$`) });
+    await ok.or(byId('error')).first().waitFor();
+    if (await byId('error').count()) assert.fail(`the page shows an error: ${await byId('error').textContent()}`);
+    await ok.waitFor();
+    assert.equal(await byId('status').textContent(), 'signed-in');
+    assert.equal(await byId('user-email').textContent(), email);
+    assert.equal(await byId('dates').textContent(), 'ok', 'the client parsed the dates into sane Date objects');
+  }
 
-async function expectSignedOut() {
-  await byId('status').filter({ hasText: 'signed-out' }).waitFor();
-  assert.equal(await byId('user-name').count(), 0);
-}
+  async function expectSignedOut() {
+    await byId('status').filter({ hasText: 'signed-out' }).waitFor();
+    assert.equal(await byId('user-name').count(), 0);
+  }
 
-test('React client in Chromium against examples/basic', { timeout: 120_000 }, async (t) => {
-  await t.test('the signed-out page loads: GET /get-session answers 200 null', async () => {
+  // UI steps depend on each other: after the first failure the rest are skipped, not timed out.
+  let broken = false;
+  const step = (stepName, fn) => t.test(stepName, async (st) => {
+    if (broken) return st.skip('an earlier step failed');
+    try {
+      await fn();
+    } catch (err) {
+      broken = true;
+      err.message = `[${label}] ${err.message}`;
+      throw err;
+    }
+  });
+
+  await step('the signed-out page loads: GET /get-session answers 200 null', async () => {
     const from = proxy.state.log.length;
     await page.goto(`${proxy.origin}/`);
     await expectSignedOut();
@@ -113,7 +127,7 @@ test('React client in Chromium against examples/basic', { timeout: 120_000 }, as
     assert.equal(g.responseBody, 'null');
   });
 
-  await t.test('sign-up: the name appears through useSession; cookie as Better Auth sets it', async () => {
+  await step('sign-up: the name appears through useSession; cookie as Better Auth sets it', async () => {
     const from = proxy.state.log.length;
     await byId('name').fill(name);
     await byId('email').fill(email);
@@ -122,7 +136,7 @@ test('React client in Chromium against examples/basic', { timeout: 120_000 }, as
     await expectSignedIn(name);
     const [x] = await waitExchange(from, 'POST', '/sign-up/email');
     assert.equal(x.status, 200, `sign-up answered ${x.status} ${x.responseBody}`);
-    // The client refetched the session after the write and found it (writes committed first).
+    // The client refetched the session ~10 ms after the write and found it (writes committed first).
     const gets = await waitExchange(from, 'GET', '/get-session');
     assert.ok(gets.some((g) => JSON.parse(g.responseBody)?.user?.email === email), 'a get-session after sign-up saw the user');
 
@@ -133,27 +147,30 @@ test('React client in Chromium against examples/basic', { timeout: 120_000 }, as
     assert.equal(c.sameSite, 'Lax', 'SameSite=Lax');
     assert.equal(c.secure, false, 'not Secure over http');
     assert.equal(c.path, '/', 'Path=/');
-    assert.equal(c.domain, '127.0.0.1', 'host-only cookie for the page\'s host');
+    assert.equal(c.domain, '127.0.0.1', 'a host-only cookie for the page\'s host');
     assert.ok(Math.abs(c.expires - (Date.now() / 1000 + WEEK_S)) < 120, `expires in a week (${new Date(c.expires * 1000).toISOString()})`);
     const raw = parseSetCookie(x.setCookies.find((h) => h.startsWith(`${SESSION_COOKIE}=`)));
-    assert.deepEqual(raw.attrs, { 'max-age': '604800', path: '/', httponly: true, samesite: 'Lax' }, 'Set-Cookie attributes, no Domain, no Secure');
+    assert.deepEqual(raw.attrs, { 'max-age': '604800', path: '/', httponly: true, samesite: 'Lax' }, 'Set-Cookie attributes: no Domain, no Secure');
   });
 
-  await t.test('reload: still signed in', async () => {
+  await step('reload: still signed in', async () => {
     await page.reload();
     await expectSignedIn(name);
   });
 
-  await t.test('listSessions is a GET whose items carry get-session\'s session.id', async () => {
+  await step('listSessions: a GET whose items carry get-session\'s session.id', async () => {
     const from = proxy.state.log.length;
+    const listed = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/list-sessions');
     await byId('list-sessions').click();
-    await byId('sessions').waitFor();
+    await listed;
+    await byId('busy').waitFor({ state: 'detached' });
+    await byId('sessions').or(byId('error')).first().waitFor();
     assert.equal(await byId('sessions').textContent(), '1 session(s), current listed: yes');
     const [x] = await waitExchange(from, 'GET', '/list-sessions');
     assert.equal(x.status, 200);
   });
 
-  await t.test('updateUser: the new name appears', async () => {
+  await step('updateUser: the new name appears', async () => {
     const from = proxy.state.log.length;
     await byId('new-name').fill(renamed);
     await byId('update-user').click();
@@ -163,7 +180,7 @@ test('React client in Chromium against examples/basic', { timeout: 120_000 }, as
     assert.deepEqual(JSON.parse(x.requestBody), { name: renamed });
   });
 
-  await t.test('sign-out: signed-out state; the cookie is cleared by the sign-out response itself', async () => {
+  await step('sign-out: signed-out state; the sign-out response itself clears the cookie', async () => {
     const from = proxy.state.log.length;
     await byId('sign-out').click();
     await expectSignedOut();
@@ -178,13 +195,14 @@ test('React client in Chromium against examples/basic', { timeout: 120_000 }, as
     assert.deepEqual(await sessionCookies(), [], 'no Better Auth cookie left in the browser');
   });
 
-  await t.test('errors are shown word for word: duplicate sign-up (422), wrong password (401)', async () => {
+  await step('errors shown word for word: duplicate sign-up (422), wrong password (401)', async () => {
     let from = proxy.state.log.length;
     await byId('name').fill(name);
     await byId('email').fill(email);
     await byId('password').fill(password);
     await byId('sign-up').click();
-    await byId('error').filter({ hasText: 'User already exists. Use another email.' }).waitFor();
+    await byId('error').waitFor();
+    assert.equal(await byId('error').textContent(), 'User already exists. Use another email.');
     let [x] = await waitExchange(from, 'POST', '/sign-up/email');
     assert.equal(x.status, 422);
     assert.deepEqual(JSON.parse(x.responseBody), { message: 'User already exists. Use another email.', code: 'USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL' });
@@ -195,11 +213,11 @@ test('React client in Chromium against examples/basic', { timeout: 120_000 }, as
     await byId('error').filter({ hasText: 'Invalid email or password' }).waitFor();
     [x] = await waitExchange(from, 'POST', '/sign-in/email');
     assert.equal(x.status, 401);
-    assert.equal(JSON.parse(x.responseBody).code, 'INVALID_EMAIL_OR_PASSWORD');
+    assert.deepEqual(JSON.parse(x.responseBody), { message: 'Invalid email or password', code: 'INVALID_EMAIL_OR_PASSWORD' });
     await expectSignedOut();
   });
 
-  await t.test('sign-in: the (new) name appears again', async () => {
+  await step('sign-in: the (new) name appears again', async () => {
     const from = proxy.state.log.length;
     await byId('password').fill(password);
     await byId('sign-in').click();
@@ -207,12 +225,18 @@ test('React client in Chromium against examples/basic', { timeout: 120_000 }, as
     const [x] = await waitExchange(from, 'POST', '/sign-in/email');
     assert.equal(x.status, 200, `sign-in answered ${x.status} ${x.responseBody}`);
     assert.deepEqual((await sessionCookies()).map((c) => c.name), [SESSION_COOKIE]);
+    const listed = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/list-sessions');
+    await byId('list-sessions').click();
+    await listed;
+    await byId('busy').waitFor({ state: 'detached' });
+    assert.equal(await byId('sessions').textContent(), '1 session(s), current listed: yes');
     mkdirSync(OUT, { recursive: true });
-    await page.screenshot({ path: path.join(OUT, 'browser.png'), fullPage: true });
+    await page.screenshot({ path: path.join(OUT, screenshot), fullPage: true });
   });
 
+  // Checks over everything the proxy saw.
+  const log = proxy.state.log;
   await t.test('every POST carried Origin = the page\'s origin and Sec-Fetch-Site: same-origin; no GET carried Origin', () => {
-    const log = proxy.state.log;
     assert.ok(log.some((e) => e.method === 'POST'), 'POSTs were made');
     for (const e of log) {
       if (e.method === 'POST') {
@@ -224,16 +248,15 @@ test('React client in Chromium against examples/basic', { timeout: 120_000 }, as
     }
   });
 
-  await t.test('get-session never asks for a refresh (no needsRefresh), no POST /get-session', () => {
-    const log = proxy.state.log;
-    assert.deepEqual(log.filter((e) => e.path.startsWith('/api/auth/get-session') && e.method !== 'GET').map((e) => e.method), []);
-    for (const e of log.filter((x) => x.path.startsWith('/api/auth/get-session'))) {
-      assert.ok(!e.responseBody.includes('needsRefresh'), `no needsRefresh in ${e.responseBody.slice(0, 80)}`);
-    }
+  await t.test('get-session is only ever a GET and never sends needsRefresh', () => {
+    const gs = log.filter((e) => e.path.startsWith('/api/auth/get-session'));
+    assert.ok(gs.length > 3, 'get-session calls seen');
+    assert.deepEqual(gs.filter((e) => e.method !== 'GET').map((e) => e.method), []);
+    for (const e of gs) assert.ok(!e.responseBody.includes('needsRefresh'), `no needsRefresh in ${e.responseBody.slice(0, 80)}`);
   });
 
   await t.test('every timestamp the page received has three fractional digits', () => {
-    const stamps = proxy.state.log.flatMap((e) => e.responseBody.match(/"\d{4}-\d{2}-\d{2}T[^"]*"/g) ?? []);
+    const stamps = log.flatMap((e) => e.responseBody.match(/"\d{4}-\d{2}-\d{2}T[^"]*"/g) ?? []);
     assert.ok(stamps.length > 5, `timestamps seen: ${stamps.length}`);
     assert.deepEqual(stamps.filter((s) => !/^"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z"$/.test(s)), []);
   });
@@ -242,5 +265,30 @@ test('React client in Chromium against examples/basic', { timeout: 120_000 }, as
     // Chromium logs "Failed to load resource: ... 422/401" for the two error-path requests above.
     const unexpected = consoleErrors.filter((m) => !/^console: Failed to load resource: the server responded with a status of (422|401) /.test(m));
     assert.deepEqual(unexpected, []);
+    if (!broken) assert.equal(consoleErrors.length, 2, `the two deliberate failures were logged: ${JSON.stringify(consoleErrors)}`);
   });
-});
+
+  if (process.env.INTEROP_DEBUG) {
+    console.error(label, JSON.stringify({ consoleErrors, log: log.map((e) => [e.method, e.path, e.status, e.setCookies]) }, null, 1));
+  }
+  await context.close();
+  await upstream.stop();
+  await proxy.close();
+}
+
+test('reference: the React client in Chromium against Better Auth 1.7.25', { timeout: 120_000 }, (t) =>
+  scenario(t, {
+    label: 'Better Auth',
+    screenshot: 'browser-reference.png',
+    startUpstream: async (publicOrigin) => {
+      const ba = await startBetterAuth({ secret: SECRET, baseURL: publicOrigin });
+      return { origin: ba.origin, stop: ba.close };
+    },
+  }));
+
+test('the React client in Chromium against examples/basic', { timeout: 120_000 }, (t) =>
+  scenario(t, {
+    label: 'examples/basic',
+    screenshot: 'browser.png',
+    startUpstream: (publicOrigin) => startBasic({ env: { BETTER_AUTH_URL: publicOrigin } }),
+  }));
