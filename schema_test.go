@@ -122,3 +122,34 @@ func TestNewValidates(t *testing.T) {
 	_, err := betterauth.New(betterauth.Config{})
 	require.Error(t, err, "a store is required")
 }
+
+func TestParseSchemaJSON(t *testing.T) {
+	s, err := betterauth.ParseSchemaJSON([]byte(`{
+		"naming": "snake_case", "generateId": "uuid", "usePlural": true,
+		"user": {"modelName": "member", "fields": {"image": "avatar_url"},
+			"additionalFields": {
+				"role": {"type": "string", "defaultValue": "member", "input": false},
+				"age": {"type": "number", "required": false, "index": true, "returned": false},
+				"credits": {"type": "number", "bigint": true, "defaultValue": 5}
+			}}}`))
+	require.NoError(t, err)
+	l, err := s.Layout()
+	require.NoError(t, err)
+	assert.Equal(t, "members", l.User.Name)
+	assert.Equal(t, "avatar_url", l.User.Col("image"))
+	assert.Equal(t, betterauth.IDModeUUID, l.IDMode)
+	role, _ := l.User.Column("role")
+	assert.True(t, role.NoInput)
+	assert.True(t, role.Required)
+	assert.Equal(t, "member", role.Default)
+	age, _ := l.User.Column("age")
+	assert.False(t, age.Required)
+	assert.True(t, age.Hidden)
+	credits, _ := l.User.Column("credits")
+	assert.Equal(t, int64(5), credits.Default)
+
+	for _, bad := range []string{`{"nope": 1}`, `{"generateId": "serial"}`, `{"user": {"modelName": "a b"}}`, `[`, `{"user": {"additionalFields": {"x": {"type": "date[]"}}}}`} {
+		_, err := betterauth.ParseSchemaJSON([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+}

@@ -9,9 +9,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -180,88 +178,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// fileConfig is the JSON configuration file, in Better Auth's vocabulary.
-type fileConfig struct {
-	UsePlural                bool        `json:"usePlural"`
-	Naming                   string      `json:"naming"` // "camelCase" (default) or "snake_case"
-	GenerateID               string      `json:"generateId"`
-	TimestampWithoutTimeZone bool        `json:"timestampWithoutTimeZone"`
-	MigrationsTable          string      `json:"migrationsTable"`
-	User                     modelConfig `json:"user"`
-	Session                  modelConfig `json:"session"`
-	Account                  modelConfig `json:"account"`
-	Verification             modelConfig `json:"verification"`
-}
-
-type modelConfig struct {
-	ModelName        string                 `json:"modelName"`
-	Fields           map[string]string      `json:"fields"`
-	AdditionalFields map[string]fieldConfig `json:"additionalFields"`
-}
-
-type fieldConfig struct {
-	Type         string `json:"type"`
-	Required     *bool  `json:"required"` // default true, as in Better Auth
-	DefaultValue any    `json:"defaultValue"`
-	Unique       bool   `json:"unique"`
-	Index        bool   `json:"index"`
-	BigInt       bool   `json:"bigint"`
-	Input        *bool  `json:"input"`    // default true
-	Returned     *bool  `json:"returned"` // default true
-	FieldName    string `json:"fieldName"`
-}
-
 func loadConfig(path string) (betterauth.Schema, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return betterauth.Schema{}, fmt.Errorf("config: %w", err)
 	}
-	var fc fileConfig
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	if err := dec.Decode(&fc); err != nil {
-		return betterauth.Schema{}, fmt.Errorf("config %s: %w", path, err)
-	}
-	s := betterauth.Schema{
-		UsePlural: fc.UsePlural, TimestampWithoutTimeZone: fc.TimestampWithoutTimeZone,
-		MigrationsTable: fc.MigrationsTable,
-	}
-	switch fc.Naming {
-	case "", "camelCase":
-	case "snake_case":
-		s.Naming = betterauth.NamingSnakeCase
-	default:
-		return s, fmt.Errorf("config %s: naming %q: want camelCase or snake_case", path, fc.Naming)
-	}
-	switch fc.GenerateID {
-	case "":
-	case "uuid":
-		s.IDMode = betterauth.IDModeUUID
-	default:
-		return s, fmt.Errorf("config %s: generateId %q: only \"uuid\" (or nothing) is supported", path, fc.GenerateID)
-	}
-	for _, m := range []struct {
-		src modelConfig
-		dst *betterauth.ModelSchema
-	}{{fc.User, &s.User}, {fc.Session, &s.Session}, {fc.Account, &s.Account}, {fc.Verification, &s.Verification}} {
-		m.dst.ModelName, m.dst.Fields = m.src.ModelName, m.src.Fields
-		for name, f := range m.src.AdditionalFields {
-			if m.dst.AdditionalFields == nil {
-				m.dst.AdditionalFields = map[string]betterauth.AdditionalField{}
-			}
-			m.dst.AdditionalFields[name] = betterauth.AdditionalField{
-				Type:         betterauth.FieldType(f.Type),
-				Optional:     f.Required != nil && !*f.Required,
-				DefaultValue: f.DefaultValue,
-				Unique:       f.Unique,
-				Index:        f.Index,
-				BigInt:       f.BigInt,
-				NoInput:      f.Input != nil && !*f.Input,
-				Hidden:       f.Returned != nil && !*f.Returned,
-				FieldName:    f.FieldName,
-			}
-		}
+	s, err := betterauth.ParseSchemaJSON(raw)
+	if err != nil {
+		return s, fmt.Errorf("config %s: %w", path, err)
 	}
 	return s, nil
 }

@@ -11,6 +11,8 @@
 //	DATABASE_URL                 PostgreSQL URL; unset: an in-memory store (said in the first log line)
 //	BETTER_AUTH_ID_MODE          "uuid" for database-generated uuid ids (as Better Auth's generateId: "uuid")
 //	BETTER_AUTH_REQUIRE_EMAIL_VERIFICATION  "true": sign-in needs a verified email
+//	BETTER_AUTH_SCHEMA           path of a JSON schema configuration in Better Auth's words (table and
+//	                             column names, additionalFields, generateId), as `betterauth generate --config` takes
 //
 // Mail is not sent: a development mailer logs each message as one line,
 //
@@ -67,6 +69,15 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	port := env("PORT", "8080")
 	baseURL := env("BETTER_AUTH_URL", "http://localhost:"+port)
 	schema := betterauth.Schema{}
+	if path := os.Getenv("BETTER_AUTH_SCHEMA"); path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("BETTER_AUTH_SCHEMA: %w", err)
+		}
+		if schema, err = betterauth.ParseSchemaJSON(raw); err != nil {
+			return fmt.Errorf("BETTER_AUTH_SCHEMA %s: %w", path, err)
+		}
+	}
 	switch mode := os.Getenv("BETTER_AUTH_ID_MODE"); mode {
 	case "", "default":
 	case "uuid":

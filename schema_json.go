@@ -1,0 +1,104 @@
+package betterauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// fileConfig is the JSON configuration file, in Better Auth's vocabulary.
+type fileConfig struct {
+	UsePlural                bool        `json:"usePlural"`
+	Naming                   string      `json:"naming"` // "camelCase" (default) or "snake_case"
+	GenerateID               string      `json:"generateId"`
+	TimestampWithoutTimeZone bool        `json:"timestampWithoutTimeZone"`
+	MigrationsTable          string      `json:"migrationsTable"`
+	User                     modelConfig `json:"user"`
+	Session                  modelConfig `json:"session"`
+	Account                  modelConfig `json:"account"`
+	Verification             modelConfig `json:"verification"`
+}
+
+type modelConfig struct {
+	ModelName        string                 `json:"modelName"`
+	Fields           map[string]string      `json:"fields"`
+	AdditionalFields map[string]fieldConfig `json:"additionalFields"`
+}
+
+type fieldConfig struct {
+	Type         string `json:"type"`
+	Required     *bool  `json:"required"` // default true, as in Better Auth
+	DefaultValue any    `json:"defaultValue"`
+	Unique       bool   `json:"unique"`
+	Index        bool   `json:"index"`
+	BigInt       bool   `json:"bigint"`
+	Input        *bool  `json:"input"`    // default true
+	Returned     *bool  `json:"returned"` // default true
+	FieldName    string `json:"fieldName"`
+}
+
+// ParseSchemaJSON reads a schema configuration written in Better Auth's
+// words, as the CLI's --config file and examples/basic's
+// BETTER_AUTH_SCHEMA take it:
+//
+//	{"usePlural": false, "naming": "snake_case", "generateId": "uuid",
+//	 "user": {"modelName": "members", "fields": {"image": "avatar_url"},
+//	          "additionalFields": {"role": {"type": "string", "defaultValue": "member", "input": false}}}}
+//
+// Additional fields take Better Auth's keys: type, required (default true),
+// defaultValue, unique, index, bigint, input and returned (default true),
+// fieldName. Unknown keys are an error. The result is checked as
+// Schema.Layout checks it.
+func ParseSchemaJSON(raw []byte) (Schema, error) {
+	var fc fileConfig
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&fc); err != nil {
+		return Schema{}, fmt.Errorf("betterauth: schema JSON: %w", err)
+	}
+	s := Schema{
+		UsePlural: fc.UsePlural, TimestampWithoutTimeZone: fc.TimestampWithoutTimeZone,
+		MigrationsTable: fc.MigrationsTable,
+	}
+	switch fc.Naming {
+	case "", "camelCase":
+	case "snake_case":
+		s.Naming = NamingSnakeCase
+	default:
+		return s, fmt.Errorf("%w: naming %q: want camelCase or snake_case", ErrInvalidSchema, fc.Naming)
+	}
+	switch fc.GenerateID {
+	case "":
+	case "uuid":
+		s.IDMode = IDModeUUID
+	default:
+		return s, fmt.Errorf("%w: generateId %q: only \"uuid\" (or nothing) is supported", ErrInvalidSchema, fc.GenerateID)
+	}
+	for _, m := range []struct {
+		src modelConfig
+		dst *ModelSchema
+	}{{fc.User, &s.User}, {fc.Session, &s.Session}, {fc.Account, &s.Account}, {fc.Verification, &s.Verification}} {
+		m.dst.ModelName, m.dst.Fields = m.src.ModelName, m.src.Fields
+		for name, f := range m.src.AdditionalFields {
+			if m.dst.AdditionalFields == nil {
+				m.dst.AdditionalFields = map[string]AdditionalField{}
+			}
+			m.dst.AdditionalFields[name] = AdditionalField{
+				Type:         FieldType(f.Type),
+				Optional:     f.Required != nil && !*f.Required,
+				DefaultValue: f.DefaultValue,
+				Unique:       f.Unique,
+				Index:        f.Index,
+				BigInt:       f.BigInt,
+				NoInput:      f.Input != nil && !*f.Input,
+				Hidden:       f.Returned != nil && !*f.Returned,
+				FieldName:    f.FieldName,
+			}
+		}
+	}
+	if _, err := s.Layout(); err != nil {
+		return s, err
+	}
+	return s, nil
+}
