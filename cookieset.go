@@ -76,6 +76,13 @@ func (a *Auth) setSessionCookies(w http.ResponseWriter, token string, dontRememb
 	}
 }
 
+// reissueSessionCookie sets the session cookie again, keeping the request's
+// rememberMe choice (Better Auth's setSessionCookie without an explicit one).
+func (a *Auth) reissueSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
+	dr := a.dontRemember(r)
+	a.setSessionCookies(w, token, dr, dr)
+}
+
 func (a *Auth) expireCookie(w http.ResponseWriter, name string) {
 	c := a.cookies.make(name, "")
 	c.HasMaxAge, c.MaxAge = true, 0

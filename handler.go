@@ -334,8 +334,7 @@ func (a *Auth) handleUpdateUser(w http.ResponseWriter, r *http.Request, b body) 
 	if _, err := a.UpdateUser(r.Context(), sd.User.ID, in); err != nil {
 		return err
 	}
-	dr := a.dontRemember(r)
-	a.setSessionCookies(w, sd.Session.Token, dr, dr)
+	a.reissueSessionCookie(w, r, sd.Session.Token)
 	writeJSON(w, http.StatusOK, object{{"status", true}})
 	return nil
 }
@@ -367,8 +366,7 @@ func (a *Auth) handleChangePassword(w http.ResponseWriter, r *http.Request, b bo
 	var token any
 	if s != nil {
 		token = s.Token
-		dr := a.dontRemember(r)
-		a.setSessionCookies(w, s.Token, dr, dr)
+		a.reissueSessionCookie(w, r, s.Token)
 	}
 	writeJSON(w, http.StatusOK, object{{"token", token}, {"user", a.UserJSON(sd.User)}})
 	return nil
@@ -529,8 +527,7 @@ func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, _ body)
 	case res.Session != nil:
 		a.setSessionCookies(w, res.Session.Token, false, a.dontRemember(r))
 	case res.RefreshCookie && sd != nil:
-		dr := a.dontRemember(r)
-		a.setSessionCookies(w, sd.Session.Token, dr, dr)
+		a.reissueSessionCookie(w, r, sd.Session.Token)
 	}
 	if cb != "" {
 		redirect(w, cb)
@@ -647,8 +644,7 @@ func (a *Auth) handleChangeEmail(w http.ResponseWriter, r *http.Request, b body)
 		return err
 	}
 	if changed {
-		dr := a.dontRemember(r)
-		a.setSessionCookies(w, sd.Session.Token, dr, dr)
+		a.reissueSessionCookie(w, r, sd.Session.Token)
 	}
 	writeJSON(w, http.StatusOK, object{{"status", true}})
 	return nil

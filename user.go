@@ -69,8 +69,8 @@ type SignUpInput struct {
 	Meta        RequestMeta
 }
 
-// SignUpResult is the outcome of a sign-up or sign-in.
-type SignUpResult struct {
+// AuthResult is the outcome of a sign-up or sign-in.
+type AuthResult struct {
 	User *User
 	// Session is nil when no session was created (auto sign-in disabled).
 	Session *Session
@@ -92,7 +92,7 @@ func (a *Auth) checkPasswordLength(password string, min bool) error {
 // one transaction. An existing email is ErrUserAlreadyExists, except with
 // DisableAutoSignIn, where the answer looks like a success (a synthetic
 // user, nothing written) so that sign-up cannot be used to probe accounts.
-func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*SignUpResult, error) {
+func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, error) {
 	ep := a.cfg.EmailAndPassword
 	if ep.Disabled || ep.DisableSignUp {
 		return nil, ErrEmailPasswordSignUpDisabled
@@ -126,7 +126,7 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*SignUpResult, 
 		return nil, fmt.Errorf("betterauth: hashing the password: %w", err)
 	}
 	now := a.clock()
-	res := &SignUpResult{}
+	res := &AuthResult{}
 	err = a.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		u := &User{Name: in.Name, Email: email, Image: in.Image, CreatedAt: now, UpdatedAt: now, Additional: add}
 		if err := tx.CreateUser(ctx, u); err != nil {
@@ -167,7 +167,7 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*SignUpResult, 
 	return res, nil
 }
 
-func (a *Auth) syntheticSignUp(ctx context.Context, in SignUpInput, email string, add map[string]any) (*SignUpResult, error) {
+func (a *Auth) syntheticSignUp(ctx context.Context, in SignUpInput, email string, add map[string]any) (*AuthResult, error) {
 	// Spend the time a real sign-up spends hashing, so timing tells nothing either.
 	if _, err := a.hasher.Hash(ctx, in.Password); err != nil {
 		return nil, fmt.Errorf("betterauth: hashing the password: %w", err)
@@ -177,7 +177,7 @@ func (a *Auth) syntheticSignUp(ctx context.Context, in SignUpInput, email string
 		return nil, fmt.Errorf("betterauth: %w", err)
 	}
 	now := a.clock()
-	return &SignUpResult{User: &User{ID: id, Name: in.Name, Email: email, Image: in.Image, CreatedAt: now, UpdatedAt: now, Additional: add}}, nil
+	return &AuthResult{User: &User{ID: id, Name: in.Name, Email: email, Image: in.Image, CreatedAt: now, UpdatedAt: now, Additional: add}}, nil
 }
 
 // parseAdditionalInput applies Better Auth's input rules for additional
@@ -254,7 +254,7 @@ type SignInInput struct {
 // (unknown email, no password, wrong password) is the same
 // ErrInvalidEmailOrPassword, and an unknown email still costs one hash, so
 // neither the answer nor its time tells whether the account exists.
-func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*SignUpResult, error) {
+func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, error) {
 	if a.cfg.EmailAndPassword.Disabled {
 		return nil, ErrEmailPasswordDisabled
 	}
@@ -294,7 +294,7 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*SignUpResult, 
 	if err != nil {
 		return nil, err
 	}
-	return &SignUpResult{User: u, Session: s}, nil
+	return &AuthResult{User: u, Session: s}, nil
 }
 
 // credentials returns the user with that email and its credential account;
