@@ -209,6 +209,10 @@ type Config struct {
 	// PasswordHasher hashes passwords; default Better Auth's scrypt format
 	// with at most max(2, GOMAXPROCS) hashes at once.
 	PasswordHasher PasswordHasher
+	// RequestTimeout bounds each request the Handler and the middleware
+	// serve, database included; default 10 s. A hung database then answers
+	// 503 within it instead of holding requests open.
+	RequestTimeout time.Duration
 	// Development allows DefaultSecret (for local runs only).
 	Development bool
 	// Now is the clock; default time.Now. Tests inject a fake one.
@@ -308,6 +312,9 @@ func New(cfg Config) (*Auth, error) {
 	}
 	if cfg.User.DeleteUser.DeleteTokenExpiresIn == 0 {
 		cfg.User.DeleteUser.DeleteTokenExpiresIn = 24 * time.Hour
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 10 * time.Second
 	}
 	if cfg.MailTimeout == 0 {
 		cfg.MailTimeout = 10 * time.Second

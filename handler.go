@@ -1,6 +1,7 @@
 package betterauth
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -48,6 +49,9 @@ func (a *Auth) Handler() http.Handler {
 		"/error":                   {method: http.MethodGet, fn: a.handleErrorPage},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), a.cfg.RequestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
 		path, ok := strings.CutPrefix(r.URL.Path, a.basePath)
 		rt, found := routes[path]
 		if path == "/get-session" && r.Method == http.MethodPost {

@@ -26,7 +26,7 @@ func WithSession(ctx context.Context, sd *SessionData) context.Context {
 // treating the caller as signed out.
 func (a *Auth) LoadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sd, err := a.ResolveSession(r.Context(), r)
+		sd, err := a.resolveWithTimeout(r)
 		if err != nil {
 			a.writeError(w, r, err)
 			return
@@ -42,11 +42,22 @@ func (a *Auth) LoadSession(next http.Handler) http.Handler {
 // "code":"UNAUTHORIZED"} when there is no valid session.
 func (a *Auth) RequireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sd, err := a.requireSession(r)
+		sd, err := a.resolveWithTimeout(r)
+		if err == nil && sd == nil {
+			err = ErrUnauthorized
+		}
 		if err != nil {
 			a.writeError(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(WithSession(r.Context(), sd)))
 	})
+}
+
+// resolveWithTimeout is ResolveSession bounded by RequestTimeout (the next
+// handler keeps the request's own context).
+func (a *Auth) resolveWithTimeout(r *http.Request) (*SessionData, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.RequestTimeout)
+	defer cancel()
+	return a.ResolveSession(ctx, r)
 }

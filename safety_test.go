@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
@@ -115,4 +118,48 @@ func TestNoMassAssignmentNoFixation(t *testing.T) {
 	assert.NotEqual(t, attacker, res.obj(t)["token"])
 	_, _, err := st.GetSessionByToken(context.Background(), attacker)
 	assert.ErrorIs(t, err, betterauth.ErrNotFound)
+}
+
+// A database that accepts connections but never answers: requests end
+// with 503 within RequestTimeout instead of hanging.
+func TestHungDatabaseIs503(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // hold it open, say nothing
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	pool, err := pgxpool.New(context.Background(), "postgres://nobody@"+l.Addr().String()+"/none?sslmode=disable")
+	require.NoError(t, err)
+	defer pool.Close()
+	st, err := pgstore.New(pool, betterauth.Schema{})
+	require.NoError(t, err)
+	a, _ := newAuth(t, st, func(c *betterauth.Config) { c.RequestTimeout = 200 * time.Millisecond })
+	c := newClient(t, a.Handler())
+	c.cookies["better-auth.session_token"] = pctEncode(betterauth.SignCookieValue(testSecret, strings.Repeat("b", 32)))
+	res := c.do("GET", "/get-session", nil)
+	assert.Equal(t, 503, res.status)
+	assert.Empty(t, res.setCookies)
+
+	req := newRequest(t, "GET", "/api/me", "")
+	req.Header.Set("Cookie", c.cookieHeader())
+	rec := serve(a.RequireSession(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("must not run") })), req)
+	assert.Equal(t, 503, rec.Code)
 }
