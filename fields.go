@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -34,6 +35,11 @@ func (c Column) Normalize(v any) (any, error) {
 		return b, nil
 	case FieldNumber:
 		n, ok := toInt64(v)
+		if str, isStr := v.(string); isStr && c.BigInt {
+			// Better Auth on PostgreSQL shows bigints as strings; take them back.
+			i, err := strconv.ParseInt(str, 10, 64)
+			n, ok = i, err == nil
+		}
 		if !ok {
 			return bad()
 		}

@@ -2,6 +2,8 @@ package betterauth_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -495,4 +497,27 @@ func TestDeleteExpired(t *testing.T) {
 		stop()
 		stop()
 	})
+}
+
+// Hashed identifiers are Better Auth's format: base64url(SHA-256(identifier)), no padding.
+func TestHashedIdentifierFormat(t *testing.T) {
+	mail := &mailbox{}
+	st := backends[0].new(t, betterauth.Schema{})
+	a, _ := newAuth(t, st, func(c *betterauth.Config) {
+		c.EmailAndPassword.SendResetPassword = mail.send
+		c.Verification.StoreIdentifierHashed = true
+	})
+	newClient(t, a.Handler()).signUp("Ha", "ha@example.com", "correct-horse-1")
+	require.NoError(t, a.RequestPasswordReset(context.Background(), "ha@example.com", ""))
+	token := mail.last(t, a).Token
+	sum := sha256.Sum256([]byte("reset-password:" + token))
+	row, err := st.GetVerification(context.Background(), base64.RawURLEncoding.EncodeToString(sum[:]))
+	require.NoError(t, err)
+	assert.NotContains(t, row.Identifier, token)
+
+	// A row written plain (before the switch, or by a Better Auth without it) still works.
+	u, err := st.GetUserByEmail(context.Background(), "ha@example.com")
+	require.NoError(t, err)
+	require.NoError(t, st.CreateVerification(context.Background(), &betterauth.Verification{Identifier: "reset-password:plainTOKEN0000000000000000", Value: u.ID, ExpiresAt: time.Now().Add(time.Hour)}))
+	require.NoError(t, a.ResetPassword(context.Background(), "plainTOKEN0000000000000000", "battery-staple-2"))
 }

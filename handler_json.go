@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -63,9 +64,17 @@ func marshalJS(v any) ([]byte, error) {
 // digits as milliseconds, so six would shift dates.
 func jsTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-func jsValue(v any) any {
-	if t, ok := v.(time.Time); ok {
-		return jsTime(t)
+// jsValue renders an additional field's value as Better Auth on
+// PostgreSQL answers it: dates as JavaScript does, bigints as strings (its
+// driver reads int8 as text and passes it on).
+func jsValue(c Column, v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return jsTime(x)
+	case int64:
+		if c.BigInt {
+			return strconv.FormatInt(x, 10)
+		}
 	}
 	return v
 }
@@ -84,7 +93,7 @@ func (a *Auth) UserJSON(u *User) json.Marshaler {
 	}
 	for _, c := range a.layout.User.AdditionalColumns() {
 		if !c.Hidden {
-			o = append(o, kv{c.Field, jsValue(u.Additional[c.Field])})
+			o = append(o, kv{c.Field, jsValue(c, u.Additional[c.Field])})
 		}
 	}
 	return append(o, kv{"id", u.ID})
@@ -100,7 +109,7 @@ func (a *Auth) SessionJSON(s *Session) json.Marshaler {
 	}
 	for _, c := range a.layout.Session.AdditionalColumns() {
 		if !c.Hidden {
-			o = append(o, kv{c.Field, jsValue(s.Additional[c.Field])})
+			o = append(o, kv{c.Field, jsValue(c, s.Additional[c.Field])})
 		}
 	}
 	return append(o, kv{"id", s.ID})

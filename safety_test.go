@@ -163,3 +163,38 @@ func TestHungDatabaseIs503(t *testing.T) {
 	rec := serve(a.RequireSession(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("must not run") })), req)
 	assert.Equal(t, 503, rec.Code)
 }
+
+// An unreadable password hash in the database is a wrong password (401,
+// logged), not a crash.
+func TestBrokenPasswordHash(t *testing.T) {
+	st := backends[0].new(t, betterauth.Schema{})
+	a, _ := newAuth(t, st, nil)
+	c := newClient(t, a.Handler())
+	id := c.signUp("Br", "br@example.com", "correct-horse-1")["user"].(map[string]any)["id"].(string)
+	acct, err := st.GetAccount(context.Background(), betterauth.ProviderCredential, id)
+	require.NoError(t, err)
+	broken := "not-a-hash"
+	_, err = st.UpdateAccount(context.Background(), acct.ID, betterauth.AccountUpdate{Password: &broken})
+	require.NoError(t, err)
+	res := newClient(t, a.Handler()).do("POST", "/sign-in/email", map[string]any{"email": "br@example.com", "password": "correct-horse-1"})
+	assert.Equal(t, 401, res.status)
+	assert.Equal(t, `{"message":"Invalid email or password","code":"INVALID_EMAIL_OR_PASSWORD"}`, string(res.body))
+}
+
+// Bigint fields are JSON strings, as Better Auth on PostgreSQL answers them,
+// and strings are taken back.
+func TestBigintFieldsAreStrings(t *testing.T) {
+	schema := betterauth.Schema{User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
+		"karma": {Type: betterauth.FieldNumber, BigInt: true, Optional: true},
+	}}}
+	forEachBackend(t, func(t *testing.T, b backend) {
+		a, _ := newAuth(t, b.new(t, schema), func(c *betterauth.Config) { c.Schema = schema })
+		c := newClient(t, a.Handler())
+		res := c.do("POST", "/sign-up/email", map[string]any{"name": "Bi", "email": "bi@example.com", "password": "correct-horse-1", "karma": 4102444800123})
+		require.Equal(t, 200, res.status, "%s", res.body)
+		assert.Contains(t, string(res.body), `"karma":"4102444800123"`)
+		res = c.do("POST", "/update-user", map[string]any{"karma": "12"})
+		require.Equal(t, 200, res.status, "%s", res.body)
+		assert.Contains(t, string(c.do("GET", "/get-session", nil).body), `"karma":"12"`)
+	})
+}

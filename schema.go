@@ -82,6 +82,31 @@ type ModelSchema struct {
 	Fields map[string]string
 	// AdditionalFields adds columns; allowed on user and session only.
 	AdditionalFields map[string]AdditionalField
+	// AdditionalFieldOrder is the order of the additional columns, as
+	// Better Auth takes it from the declaration; fields not listed follow,
+	// sorted by name. ParseSchemaJSON fills it from the JSON.
+	AdditionalFieldOrder []string
+}
+
+// additionalOrder returns the additional field names in column order.
+func (ms ModelSchema) additionalOrder(model string) ([]string, error) {
+	names := make([]string, 0, len(ms.AdditionalFields))
+	seen := map[string]bool{}
+	for _, n := range ms.AdditionalFieldOrder {
+		if _, ok := ms.AdditionalFields[n]; !ok || seen[n] {
+			return nil, fmt.Errorf("%w: %s.AdditionalFieldOrder names %q, which is not an additional field or is listed twice", ErrInvalidSchema, model, n)
+		}
+		seen[n] = true
+		names = append(names, n)
+	}
+	var rest []string
+	for n := range ms.AdditionalFields {
+		if !seen[n] {
+			rest = append(rest, n)
+		}
+	}
+	sort.Strings(rest)
+	return append(names, rest...), nil
 }
 
 // Schema describes the physical layout of Better Auth's four tables. The zero
@@ -174,7 +199,7 @@ func (t *Table) Col(field string) string {
 }
 
 // AdditionalColumns returns the columns that come from AdditionalFields, in
-// a stable order (sorted by logical name).
+// column order (AdditionalFieldOrder, then by name).
 func (t *Table) AdditionalColumns() []Column {
 	var out []Column
 	for _, c := range t.Columns {
@@ -416,11 +441,10 @@ func (s Schema) table(model string, ms ModelSchema) (*Table, error) {
 	if len(ms.AdditionalFields) > 0 && model != ModelUser && model != ModelSession {
 		return nil, fmt.Errorf("%w: additional fields are supported on user and session, not %s", ErrInvalidSchema, model)
 	}
-	names := make([]string, 0, len(ms.AdditionalFields))
-	for n := range ms.AdditionalFields {
-		names = append(names, n)
+	names, err := ms.additionalOrder(model)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(names)
 	for _, n := range names {
 		af := ms.AdditionalFields[n]
 		if err := checkIdent(model+" additional field", n); err != nil {
@@ -518,11 +542,14 @@ func (l *Layout) index(t *Table, fields []string, extra bool) Index {
 			parts = append(parts, c.Name)
 		}
 	}
-	ix.Name = indexName(strings.Join(parts, "_"), "_idx")
+	ix.Name = IndexName(strings.Join(parts, "_"), "_idx")
 	return ix
 }
 
-func indexName(base, suffix string) string {
+// IndexName names an index Better Auth's way: base+suffix ("_idx" or
+// "_uidx"), shortened with an FNV-1a hash when longer than PostgreSQL's 63
+// bytes.
+func IndexName(base, suffix string) string {
 	full := base + suffix
 	if len(full) <= 63 {
 		return full

@@ -23,6 +23,55 @@ type modelConfig struct {
 	ModelName        string                 `json:"modelName"`
 	Fields           map[string]string      `json:"fields"`
 	AdditionalFields map[string]fieldConfig `json:"additionalFields"`
+	// order holds the additionalFields keys in declaration order.
+	order []string
+}
+
+// UnmarshalJSON decodes a model and remembers the declaration order of
+// its additional fields, which becomes their column order, as in Better Auth.
+func (m *modelConfig) UnmarshalJSON(raw []byte) error {
+	type plain modelConfig
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	var parts map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		return err
+	}
+	if af, ok := parts["additionalFields"]; ok {
+		keys, err := objectKeys(af)
+		if err != nil {
+			return err
+		}
+		p.order = keys
+	}
+	*m = modelConfig(p)
+	return nil
+}
+
+// objectKeys returns the member names of a JSON object in order.
+func objectKeys(raw []byte) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil // null or not an object: the typed decode reports it
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, tok.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
 }
 
 type fieldConfig struct {
@@ -79,7 +128,7 @@ func ParseSchemaJSON(raw []byte) (Schema, error) {
 		src modelConfig
 		dst *ModelSchema
 	}{{fc.User, &s.User}, {fc.Session, &s.Session}, {fc.Account, &s.Account}, {fc.Verification, &s.Verification}} {
-		m.dst.ModelName, m.dst.Fields = m.src.ModelName, m.src.Fields
+		m.dst.ModelName, m.dst.Fields, m.dst.AdditionalFieldOrder = m.src.ModelName, m.src.Fields, m.src.order
 		for name, f := range m.src.AdditionalFields {
 			if m.dst.AdditionalFields == nil {
 				m.dst.AdditionalFields = map[string]AdditionalField{}

@@ -153,3 +153,28 @@ func TestParseSchemaJSON(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// Additional columns come in declaration order, as Better Auth makes them.
+func TestAdditionalFieldOrder(t *testing.T) {
+	s, err := betterauth.ParseSchemaJSON([]byte(`{"user": {"additionalFields": {"zeta": {"type": "string"}, "alpha": {"type": "string"}, "mid": {"type": "number"}}}}`))
+	require.NoError(t, err)
+	l, err := s.Layout()
+	require.NoError(t, err)
+	var names []string
+	for _, c := range l.User.AdditionalColumns() {
+		names = append(names, c.Field)
+	}
+	assert.Equal(t, []string{"zeta", "alpha", "mid"}, names)
+
+	s.User.AdditionalFieldOrder = []string{"nope"}
+	_, err = s.Layout()
+	assert.ErrorIs(t, err, betterauth.ErrInvalidSchema)
+	s.User.AdditionalFieldOrder = []string{"mid"}
+	l, err = s.Layout()
+	require.NoError(t, err)
+	names = nil
+	for _, c := range l.User.AdditionalColumns() {
+		names = append(names, c.Field)
+	}
+	assert.Equal(t, []string{"mid", "alpha", "zeta"}, names, "unlisted fields follow by name")
+}

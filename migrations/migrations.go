@@ -134,6 +134,10 @@ func Generate(schema betterauth.Schema) (string, error) {
 	return b.String(), nil
 }
 
+// indexName shortens a name past 63 bytes as Better Auth does (see
+// betterauth.Layout.Indexes).
+func indexName(base, suffix string) string { return betterauth.IndexName(base, suffix) }
+
 func indexDDL(ix betterauth.Index) string {
 	return fmt.Sprintf("create index if not exists %s on %s (%s)", pgstore.Quote(ix.Name), pgstore.Quote(ix.Table), quoteList(ix.Columns))
 }
@@ -284,9 +288,20 @@ func complete(ctx context.Context, pool *pgxpool.Pool, l *betterauth.Layout) err
 						return fmt.Errorf("%w: column %s.%s is required and has no default, and the table has rows: add it yourself with a default, or make the field optional", ErrUnsafe, t.Name, c.Name)
 					}
 				}
+				// As Better Auth's migrator: the column first, then its unique
+				// index <table>_<column>_uidx.
+				unique := c.Unique
+				c.Unique = false
 				stmt := fmt.Sprintf("alter table %s add column if not exists %s", pgstore.Quote(t.Name), columnDDL(l, c, true))
 				if _, err := tx.Exec(ctx, stmt); err != nil {
 					return fmt.Errorf("migrations: adding %s.%s: %w", t.Name, c.Name, err)
+				}
+				if unique {
+					name := pgstore.Quote(indexName(t.Name+"_"+c.Name, "_uidx"))
+					stmt = fmt.Sprintf("create unique index if not exists %s on %s (%s)", name, pgstore.Quote(t.Name), pgstore.Quote(c.Name))
+					if _, err := tx.Exec(ctx, stmt); err != nil {
+						return fmt.Errorf("migrations: unique index on %s.%s: %w", t.Name, c.Name, err)
+					}
 				}
 			}
 		}

@@ -215,8 +215,12 @@ func TestUpAddsFieldsLater(t *testing.T) {
 	s := with(map[string]betterauth.AdditionalField{
 		"nickname": {Type: betterauth.FieldString, Optional: true, Index: true},
 		"role":     {Type: betterauth.FieldString, DefaultValue: "member"},
+		"handle":   {Type: betterauth.FieldString, Optional: true, Unique: true},
 	})
 	require.NoError(t, migrations.Up(ctx, p, s))
+	var uidx string
+	require.NoError(t, p.QueryRow(ctx, `select indexname from pg_indexes where tablename = 'user' and indexdef like '%UNIQUE%(handle)%'`).Scan(&uidx))
+	assert.Equal(t, "user_handle_uidx", uidx, "a unique field added later gets Better Auth's unique index")
 	var role string
 	require.NoError(t, p.QueryRow(ctx, `select role from "user" where id = 'u1'`).Scan(&role))
 	assert.Equal(t, "member", role, "existing rows get the default")

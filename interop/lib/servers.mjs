@@ -1,5 +1,6 @@
 // Starting and stopping the servers the interop tests talk to: examples/basic (built once per
-// process from the repository root) and a free loopback port to put it on.
+// process from the repository root) and a free loopback port to put it on; and the CLI
+// (cmd/betterauth, built the same way) for the schema test.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -59,6 +60,42 @@ export function buildBasic() {
     return bin;
   })();
   return built;
+}
+
+let builtCLI;
+/** Builds cmd/betterauth (the CLI) once per process, as `go run ./cmd/betterauth` would; resolves to
+ * the binary's path. INTEROP_CLI_BIN uses a prebuilt one instead. */
+export function buildCLI() {
+  if (process.env.INTEROP_CLI_BIN) return Promise.resolve(path.resolve(process.env.INTEROP_CLI_BIN));
+  builtCLI ??= (async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'betterauth-interop-cli-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const bin = path.join(dir, 'betterauth');
+    try {
+      await promisify(execFile)(process.env.GO || 'go', ['build', '-o', bin, './cmd/betterauth'], {
+        cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 16 << 20,
+      });
+    } catch (err) {
+      throw new Error(`go build ./cmd/betterauth failed (cwd ${REPO_ROOT}):\n${err.stderr || err.message}`);
+    }
+    return bin;
+  })();
+  return builtCLI;
+}
+
+/** Runs the CLI (`betterauth <args>`) from the repository root; resolves to { code, stdout, stderr }. */
+export async function runCLI(args, { timeoutMs = 120_000 } = {}) {
+  const bin = await buildCLI();
+  try {
+    const { stdout, stderr } = await promisify(execFile)(bin, args, {
+      cwd: REPO_ROOT, timeout: timeoutMs, maxBuffer: 16 << 20,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    if (typeof err.code !== 'number') throw err;
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
 }
 
 /** Polls GET url until it answers 200, the child exits, or the deadline passes. */
