@@ -41,7 +41,7 @@ func TestGenerate(t *testing.T) {
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, `create table if not exists "members" ("id" uuid default pg_catalog.gen_random_uuid()`)
 	assert.Contains(t, out, `"role" text not null`)
-	assert.Contains(t, out, `"age" integer,`)
+	assert.Contains(t, out, `"role" text not null, "age" integer)`, "declaration order")
 	assert.Contains(t, out, `"ip" text`)
 	assert.Contains(t, out, `create index if not exists "members_age_idx" on "members" ("age")`)
 }
