@@ -52,6 +52,15 @@ type SessionConfig struct {
 	FreshAge time.Duration
 	// DisableSessionRefresh stops sliding expiry altogether.
 	DisableSessionRefresh bool
+	// AbsoluteLifetime caps a session's life from sign-in however often it
+	// slides (OWASP ASVS 7.3.2); 0, Better Auth's behaviour, means no cap.
+	AbsoluteLifetime time.Duration
+	// StoreTokenHashed keeps base64url(SHA-256(token)) in session.token
+	// instead of the token, so a copy of the table holds no usable session.
+	// The cookie format is unchanged, but a Better Auth server sharing the
+	// database can no longer read these sessions (nor we its), and
+	// list-sessions shows the hashed values (revoke-session takes either).
+	StoreTokenHashed bool
 }
 
 // EmailAndPasswordConfig configures email and password sign-in.
@@ -291,8 +300,8 @@ func New(cfg Config) (*Auth, error) {
 	if s.FreshAge == 0 {
 		s.FreshAge = 24 * time.Hour
 	}
-	if s.ExpiresIn < 0 || s.UpdateAge < 0 {
-		return nil, errors.New("betterauth: Session.ExpiresIn and UpdateAge must not be negative")
+	if s.ExpiresIn < 0 || s.UpdateAge < 0 || s.AbsoluteLifetime < 0 {
+		return nil, errors.New("betterauth: Session.ExpiresIn, UpdateAge and AbsoluteLifetime must not be negative")
 	}
 	ep := &cfg.EmailAndPassword
 	if ep.MinPasswordLength == 0 {

@@ -278,7 +278,7 @@ func (a *Auth) handleRevokeSession(w http.ResponseWriter, r *http.Request, b bod
 	if err := a.RevokeSession(r.Context(), sd.User.ID, token); err != nil {
 		return err
 	}
-	if token == sd.Session.Token {
+	if token == sd.Session.Token || token == a.storedToken(sd.Session.Token) {
 		a.clearSessionCookies(w)
 	}
 	writeJSON(w, http.StatusOK, object{{"status", true}})

@@ -2,6 +2,8 @@ package betterauth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -91,14 +93,48 @@ func (a *Auth) createSession(ctx context.Context, st Store, userID string, dontR
 	if dontRemember {
 		life = 24 * time.Hour
 	}
+	if abs := a.cfg.Session.AbsoluteLifetime; abs > 0 && abs < life {
+		life = abs
+	}
 	s := &Session{
-		Token: token, UserID: userID, ExpiresAt: now.Add(life), CreatedAt: now, UpdatedAt: now,
+		Token: a.storedToken(token), UserID: userID, ExpiresAt: now.Add(life), CreatedAt: now, UpdatedAt: now,
 		IPAddress: meta.IPAddress, UserAgent: meta.UserAgent,
 	}
 	if err := st.CreateSession(ctx, s); err != nil {
 		return nil, unavailable("create session", err)
 	}
+	s.Token = token
 	return s, nil
+}
+
+// storedToken is the session token as the session table holds it: the
+// token itself, or its SHA-256 with StoreTokenHashed.
+func (a *Auth) storedToken(token string) string {
+	if !a.cfg.Session.StoreTokenHashed || token == "" {
+		return token
+	}
+	sum := sha256.Sum256([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// lookup returns the live session of a raw token and its user, with
+// Session.Token set to the raw token. expired reports a row that exists
+// but is past its expiry or its absolute lifetime.
+func (a *Auth) lookup(ctx context.Context, token string) (sd *SessionData, expired bool, err error) {
+	s, u, err := a.store.GetSessionByToken(ctx, a.storedToken(token))
+	if errors.Is(err, ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, unavailable("get session", err)
+	}
+	now := a.clock()
+	abs := a.cfg.Session.AbsoluteLifetime
+	if !s.ExpiresAt.After(now) || (abs > 0 && !s.CreatedAt.Add(abs).After(now)) {
+		return nil, true, nil
+	}
+	s.Token = token
+	return &SessionData{Session: s, User: u}, false, nil
 }
 
 // SessionState is the outcome of GetSession: the session (nil when there
@@ -124,17 +160,8 @@ func (a *Auth) ResolveSession(ctx context.Context, r *http.Request) (*SessionDat
 	if token == "" {
 		return nil, nil
 	}
-	s, u, err := a.store.GetSessionByToken(ctx, token)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, unavailable("get session", err)
-	}
-	if !s.ExpiresAt.After(a.clock()) {
-		return nil, nil
-	}
-	return &SessionData{Session: s, User: u}, nil
+	sd, _, err := a.lookup(ctx, token)
+	return sd, err
 }
 
 // GetSession runs Better Auth's get-session algorithm: look the token up
@@ -148,35 +175,40 @@ func (a *Auth) GetSession(ctx context.Context, r *http.Request, disableRefresh b
 	if token == "" {
 		return st, nil
 	}
-	s, u, err := a.store.GetSessionByToken(ctx, token)
-	if errors.Is(err, ErrNotFound) {
-		st.Clear = true
-		return st, nil
-	}
+	sd, expired, err := a.lookup(ctx, token)
 	if err != nil {
-		return nil, unavailable("get session", err)
+		return nil, err
 	}
-	now := a.clock()
-	if !s.ExpiresAt.After(now) {
+	if sd == nil {
 		st.Clear = true
-		if err := a.store.DeleteSession(ctx, token); err != nil && !errors.Is(err, ErrNotFound) {
-			a.logger.WarnContext(ctx, "betterauth: deleting an expired session failed", "err", err)
+		if expired {
+			if err := a.store.DeleteSession(ctx, a.storedToken(token)); err != nil && !errors.Is(err, ErrNotFound) {
+				a.logger.WarnContext(ctx, "betterauth: deleting an expired session failed", "err", err)
+			}
 		}
 		return st, nil
 	}
-	st.SessionData = &SessionData{Session: s, User: u}
-	cfg := a.cfg.Session
+	st.SessionData = sd
+	s, now, cfg := sd.Session, a.clock(), a.cfg.Session
 	if st.DontRemember || disableRefresh || cfg.DisableSessionRefresh {
 		return st, nil
 	}
 	if !s.ExpiresAt.Add(-cfg.ExpiresIn).Add(cfg.UpdateAge).After(now) {
-		upd, err := a.store.UpdateSession(ctx, token, SessionUpdate{ExpiresAt: now.Add(cfg.ExpiresIn), UpdatedAt: now})
+		next := now.Add(cfg.ExpiresIn)
+		if cfg.AbsoluteLifetime > 0 && s.CreatedAt.Add(cfg.AbsoluteLifetime).Before(next) {
+			next = s.CreatedAt.Add(cfg.AbsoluteLifetime)
+		}
+		if !next.After(s.ExpiresAt) {
+			return st, nil // capped: nothing to slide
+		}
+		upd, err := a.store.UpdateSession(ctx, a.storedToken(token), SessionUpdate{ExpiresAt: next, UpdatedAt: now})
 		if errors.Is(err, ErrNotFound) {
 			return nil, ErrFailedToGetSession
 		}
 		if err != nil {
 			return nil, unavailable("refresh session", err)
 		}
+		upd.Token = token
 		st.Session, st.Refreshed = upd, true
 	}
 	return st, nil
@@ -201,19 +233,29 @@ func (a *Auth) ListSessions(ctx context.Context, userID string) ([]Session, erro
 
 // RevokeSession deletes the user's session with that token. A token that
 // is unknown or belongs to someone else is silently ignored, as in Better Auth.
+//
+// With StoreTokenHashed the token may be the raw one or the stored form
+// that list-sessions shows.
 func (a *Auth) RevokeSession(ctx context.Context, userID, token string) error {
-	s, _, err := a.store.GetSessionByToken(ctx, token)
-	if errors.Is(err, ErrNotFound) {
+	forms := []string{a.storedToken(token)}
+	if forms[0] != token {
+		forms = append(forms, token)
+	}
+	for _, stored := range forms {
+		s, _, err := a.store.GetSessionByToken(ctx, stored)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return unavailable("revoke session", err)
+		}
+		if s.UserID != userID {
+			return nil
+		}
+		if err := a.store.DeleteSession(ctx, stored); err != nil && !errors.Is(err, ErrNotFound) {
+			return unavailable("revoke session", err)
+		}
 		return nil
-	}
-	if err != nil {
-		return unavailable("revoke session", err)
-	}
-	if s.UserID != userID {
-		return nil
-	}
-	if err := a.store.DeleteSession(ctx, token); err != nil && !errors.Is(err, ErrNotFound) {
-		return unavailable("revoke session", err)
 	}
 	return nil
 }
@@ -221,7 +263,7 @@ func (a *Auth) RevokeSession(ctx context.Context, userID, token string) error {
 // RevokeSessions deletes every session of the user except keepToken (all
 // of them when keepToken is "").
 func (a *Auth) RevokeSessions(ctx context.Context, userID, keepToken string) error {
-	if _, err := a.store.DeleteUserSessions(ctx, userID, keepToken); err != nil {
+	if _, err := a.store.DeleteUserSessions(ctx, userID, a.storedToken(keepToken)); err != nil {
 		return unavailable("revoke sessions", err)
 	}
 	return nil

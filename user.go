@@ -343,7 +343,7 @@ func (a *Auth) SignOut(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	if err := a.store.DeleteSession(ctx, token); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := a.store.DeleteSession(ctx, a.storedToken(token)); err != nil && !errors.Is(err, ErrNotFound) {
 		return unavailable("sign out", err)
 	}
 	return nil

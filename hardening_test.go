@@ -1,0 +1,90 @@
+package betterauth_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-betterauth/betterauth"
+)
+
+// With StoreTokenHashed the table holds SHA-256 of each token, and every
+// session operation still works with the cookie's raw token.
+func TestSessionTokensHashedAtRest(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		st := b.new(t, betterauth.Schema{})
+		a, clock := newAuth(t, st, func(c *betterauth.Config) { c.Session.StoreTokenHashed = true })
+		h := a.Handler()
+		c := newClient(t, h)
+		token := c.signUp("Ha", "hash@example.com", "correct-horse-1")["token"].(string)
+		sum := sha256.Sum256([]byte(token))
+		stored := base64.RawURLEncoding.EncodeToString(sum[:])
+
+		_, _, err := st.GetSessionByToken(context.Background(), token)
+		assert.ErrorIs(t, err, betterauth.ErrNotFound, "the raw token is not in the table")
+		_, _, err = st.GetSessionByToken(context.Background(), stored)
+		require.NoError(t, err)
+
+		res := c.do("GET", "/get-session", nil)
+		assert.Equal(t, token, res.obj(t)["session"].(map[string]any)["token"], "get-session shows the caller's raw token")
+
+		// A cookie carrying the stored form is worthless.
+		thief := newClient(t, h)
+		thief.cookies["better-auth.session_token"] = pctEncode(betterauth.SignCookieValue(testSecret, stored))
+		assert.Equal(t, "null", string(thief.do("GET", "/get-session", nil).body))
+
+		// Sliding refresh works on the hashed row.
+		clock.Advance(25 * time.Hour)
+		res = c.do("GET", "/get-session", nil)
+		require.Len(t, res.setCookies, 1)
+		assert.Contains(t, res.setCookies[0], token)
+
+		// A second device; list shows stored forms; revoke takes them.
+		other := newClient(t, h)
+		require.Equal(t, 200, other.do("POST", "/sign-in/email", map[string]any{"email": "hash@example.com", "password": "correct-horse-1"}).status)
+		fresh := newClient(t, h)
+		require.Equal(t, 200, fresh.do("POST", "/sign-in/email", map[string]any{"email": "hash@example.com", "password": "correct-horse-1"}).status)
+		list := fresh.do("GET", "/list-sessions", nil).json(t).([]any)
+		require.Len(t, list, 3)
+		res = fresh.do("POST", "/revoke-session", map[string]any{"token": list[0].(map[string]any)["token"]})
+		assert.Equal(t, `{"status":true}`, string(res.body))
+		assert.Equal(t, "null", string(c.do("GET", "/get-session", nil).body), "revoked by its stored form")
+
+		res = fresh.do("POST", "/revoke-other-sessions", nil)
+		assert.Equal(t, 200, res.status)
+		assert.Equal(t, "null", string(other.do("GET", "/get-session", nil).body))
+		assert.NotEqual(t, "null", string(fresh.do("GET", "/get-session", nil).body), "the caller's session is kept")
+
+		res = fresh.do("POST", "/sign-out", nil)
+		assert.Equal(t, 200, res.status)
+		n, err := st.DeleteUserSessions(context.Background(), list[0].(map[string]any)["userId"].(string), "")
+		require.NoError(t, err)
+		assert.Zero(t, n, "sign-out deleted the hashed row")
+	})
+}
+
+// AbsoluteLifetime ends a session at createdAt+cap however often it is used.
+func TestAbsoluteLifetime(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		a, clock := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.Session.AbsoluteLifetime = 10 * 24 * time.Hour })
+		c := newClient(t, a.Handler())
+		c.signUp("Ab", "abs@example.com", "correct-horse-1")
+		var last string
+		for day := 1; day <= 9; day++ {
+			clock.Advance(24*time.Hour + time.Minute)
+			res := c.do("GET", "/get-session", nil)
+			require.NotEqual(t, "null", string(res.body), "day %d", day)
+			last = res.obj(t)["session"].(map[string]any)["expiresAt"].(string)
+		}
+		assert.Equal(t, "2026-12-07T11:09:19.882Z", last, "the slide stops at the cap")
+		clock.Advance(24 * time.Hour)
+		res := c.do("GET", "/get-session", nil)
+		assert.Equal(t, "null", string(res.body))
+		assert.Equal(t, expireCookies, res.setCookies)
+	})
+}
