@@ -89,6 +89,15 @@ type EmailAndPasswordConfig struct {
 	// RevokeSessionsOnPasswordReset signs the user out everywhere when the
 	// password is reset.
 	RevokeSessionsOnPasswordReset bool
+	// MaxFailedSignIns locks an account's password sign-in after this many
+	// consecutive wrong passwords, whatever address they come from (NIST
+	// SP 800-63B); 0, Better Auth's behaviour, means no cap. While locked the
+	// answer stays the ordinary 401, so the lock reveals nothing; a correct
+	// sign-in before the cap, or a password reset, clears the count.
+	MaxFailedSignIns int
+	// FailedSignInWindow is how long failures are remembered (and a lock
+	// lasts) after the last one; default 15 minutes.
+	FailedSignInWindow time.Duration
 }
 
 // EmailVerificationConfig configures email verification, as Better Auth's
@@ -312,6 +321,12 @@ func New(cfg Config) (*Auth, error) {
 	}
 	if ep.MinPasswordLength < 0 || ep.MaxPasswordLength < ep.MinPasswordLength {
 		return nil, fmt.Errorf("betterauth: password lengths %d..%d make no sense", ep.MinPasswordLength, ep.MaxPasswordLength)
+	}
+	if ep.FailedSignInWindow == 0 {
+		ep.FailedSignInWindow = 15 * time.Minute
+	}
+	if ep.MaxFailedSignIns < 0 || ep.FailedSignInWindow < 0 {
+		return nil, errors.New("betterauth: MaxFailedSignIns and FailedSignInWindow must not be negative")
 	}
 	if ep.ResetPasswordTokenExpiresIn == 0 {
 		ep.ResetPasswordTokenExpiresIn = time.Hour

@@ -88,3 +88,42 @@ func TestAbsoluteLifetime(t *testing.T) {
 		assert.Equal(t, expireCookies, res.setCookies)
 	})
 }
+
+// MaxFailedSignIns locks password sign-in after consecutive failures from
+// any address; the answer stays the ordinary 401; a reset unlocks.
+func TestAccountLockout(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		mail := &mailbox{}
+		a, clock := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+			c.EmailAndPassword.MaxFailedSignIns = 3
+			c.EmailAndPassword.SendResetPassword = mail.send
+		})
+		h := a.Handler()
+		newClient(t, h).signUp("Lo", "lock@example.com", "correct-horse-1")
+		signIn := func(pw string) *response {
+			return newClient(t, h).do("POST", "/sign-in/email", map[string]any{"email": "lock@example.com", "password": pw})
+		}
+		// A success before the cap clears the count.
+		signIn("wrong-1")
+		signIn("wrong-2")
+		require.Equal(t, 200, signIn("correct-horse-1").status)
+		for i := range 3 {
+			assert.Equal(t, 401, signIn("wrong-"+string(rune('a'+i))).status)
+		}
+		locked := signIn("correct-horse-1")
+		assert.Equal(t, 401, locked.status, "locked: even the right password is refused")
+		assert.Equal(t, `{"message":"Invalid email or password","code":"INVALID_EMAIL_OR_PASSWORD"}`, string(locked.body), "and the answer reveals nothing")
+
+		// The lock ends with the window.
+		clock.Advance(16 * time.Minute)
+		assert.Equal(t, 200, signIn("correct-horse-1").status)
+
+		// A reset unlocks at once.
+		for range 3 {
+			signIn("wrong")
+		}
+		require.NoError(t, a.RequestPasswordReset(context.Background(), "lock@example.com", ""))
+		require.NoError(t, a.ResetPassword(context.Background(), mail.last(t, a).Token, "battery-staple-2"))
+		assert.Equal(t, 200, signIn("battery-staple-2").status)
+	})
+}

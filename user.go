@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -274,10 +275,29 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, er
 		}
 		return nil, ErrInvalidEmailOrPassword
 	}
+	failures, err := a.failedSignIns(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if max := a.cfg.EmailAndPassword.MaxFailedSignIns; max > 0 && failures >= max {
+		if _, err := a.hasher.Hash(ctx, in.Password); err != nil { // the time a check takes
+			return nil, fmt.Errorf("betterauth: hashing the password: %w", err)
+		}
+		a.logger.WarnContext(ctx, "betterauth: sign-in refused: account locked after failed attempts", "user", u.ID)
+		return nil, ErrInvalidEmailOrPassword
+	}
 	if ok, err := a.verifyPassword(ctx, acct, in.Password); err != nil {
 		return nil, err
 	} else if !ok {
+		if err := a.recordFailedSignIn(ctx, u.ID, failures); err != nil {
+			return nil, err
+		}
 		return nil, ErrInvalidEmailOrPassword
+	}
+	if failures > 0 {
+		if err := a.clearFailedSignIns(ctx, a.store, u.ID); err != nil {
+			return nil, err
+		}
 	}
 	if a.cfg.EmailAndPassword.RequireEmailVerification && !u.EmailVerified {
 		ev := a.cfg.EmailVerification
@@ -630,4 +650,49 @@ func (a *Auth) ChangeEmail(ctx context.Context, sd *SessionData, newEmail, callb
 	nu.Email = newEmail
 	a.sendLater(ctx, "change-email verification", send, Email{User: &nu, To: newEmail, URL: a.verifyEmailURL(tok, callbackURL), Token: tok}, nil)
 	return false, nil
+}
+
+// failedSignInID is the verification identifier that counts a user's
+// consecutive failed sign-ins.
+func failedSignInID(userID string) string { return "failed-sign-in:" + userID }
+
+// failedSignIns returns the user's recent consecutive failures (0 when the
+// cap is off).
+func (a *Auth) failedSignIns(ctx context.Context, userID string) (int, error) {
+	if a.cfg.EmailAndPassword.MaxFailedSignIns <= 0 {
+		return 0, nil
+	}
+	v, err := a.findVerification(ctx, failedSignInID(userID))
+	if err != nil || v == nil {
+		return 0, err
+	}
+	n, _ := strconv.Atoi(v.Value)
+	return n, nil
+}
+
+// recordFailedSignIn replaces the count with count+1, remembered for the window.
+func (a *Auth) recordFailedSignIn(ctx context.Context, userID string, count int) error {
+	if a.cfg.EmailAndPassword.MaxFailedSignIns <= 0 {
+		return nil
+	}
+	return a.inTx(ctx, "record failed sign-in", func(ctx context.Context, tx Store) error {
+		if err := a.clearFailedSignIns(ctx, tx, userID); err != nil {
+			return err
+		}
+		_, err := a.createVerification(ctx, tx, failedSignInID(userID), strconv.Itoa(count+1), a.cfg.EmailAndPassword.FailedSignInWindow)
+		return err
+	})
+}
+
+// clearFailedSignIns forgets the user's failures.
+func (a *Auth) clearFailedSignIns(ctx context.Context, st Store, userID string) error {
+	if a.cfg.EmailAndPassword.MaxFailedSignIns <= 0 {
+		return nil
+	}
+	for _, id := range a.identifierForms(failedSignInID(userID)) {
+		if _, err := st.ConsumeVerification(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+			return unavailable("clear failed sign-ins", err)
+		}
+	}
+	return nil
 }

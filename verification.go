@@ -411,6 +411,9 @@ func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) err
 			return ErrInvalidToken
 		}
 		userID := taken.Value
+		if err := a.clearFailedSignIns(ctx, tx, userID); err != nil {
+			return err
+		}
 		if a.cfg.EmailAndPassword.RevokeSessionsOnPasswordReset {
 			if _, err := tx.DeleteUserSessions(ctx, userID, ""); err != nil {
 				return err
