@@ -127,3 +127,27 @@ func TestAccountLockout(t *testing.T) {
 		assert.Equal(t, 200, signIn("battery-staple-2").status)
 	})
 }
+
+// With Argon2idHasher, Better Auth's scrypt hashes still verify and are
+// upgraded to argon2id at the next sign-in.
+func TestArgon2idUpgradesScryptOnSignIn(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		st := b.new(t, betterauth.Schema{})
+		old, _ := newAuth(t, st, nil) // Better Auth's scrypt
+		id := newClient(t, old.Handler()).signUp("Ar", "argon@example.com", "correct-horse-1")["user"].(map[string]any)["id"].(string)
+
+		argon, err := betterauth.NewArgon2idHasher(betterauth.Argon2idParams{Memory: 1024, Time: 1}, 2)
+		require.NoError(t, err)
+		a, _ := newAuth(t, st, func(c *betterauth.Config) { c.PasswordHasher = argon })
+		c := newClient(t, a.Handler())
+		res := c.do("POST", "/sign-in/email", map[string]any{"email": "argon@example.com", "password": "correct-horse-1"})
+		require.Equal(t, 200, res.status)
+		acct, err := st.GetAccount(context.Background(), betterauth.ProviderCredential, id)
+		require.NoError(t, err)
+		assert.Regexp(t, `^\$argon2id\$v=19\$m=1024,t=1,p=1\$`, acct.Password, "upgraded at sign-in")
+		res = newClient(t, a.Handler()).do("POST", "/sign-in/email", map[string]any{"email": "argon@example.com", "password": "correct-horse-1"})
+		assert.Equal(t, 200, res.status, "and it verifies")
+		res = newClient(t, a.Handler()).do("POST", "/sign-in/email", map[string]any{"email": "argon@example.com", "password": "wrong-horse-1"})
+		assert.Equal(t, 401, res.status)
+	})
+}

@@ -299,6 +299,7 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, er
 			return nil, err
 		}
 	}
+	a.rehashIfOutdated(ctx, acct, in.Password)
 	if a.cfg.EmailAndPassword.RequireEmailVerification && !u.EmailVerified {
 		ev := a.cfg.EmailVerification
 		if ev.SendVerificationEmail != nil && ev.SendOnSignIn {
@@ -695,4 +696,21 @@ func (a *Auth) clearFailedSignIns(ctx context.Context, st Store, userID string) 
 		}
 	}
 	return nil
+}
+
+// rehashIfOutdated replaces a stored hash the hasher calls outdated (a
+// Better Auth scrypt hash under Argon2idHasher, say) with a fresh one, now
+// that the password is known. A failure only costs the upgrade: it is logged.
+func (a *Auth) rehashIfOutdated(ctx context.Context, acct *Account, password string) {
+	rh, ok := a.hasher.(Rehasher)
+	if !ok || !rh.NeedsRehash(acct.Password) {
+		return
+	}
+	hash, err := a.hasher.Hash(ctx, password)
+	if err == nil {
+		_, err = a.store.UpdateAccount(ctx, acct.ID, AccountUpdate{Password: &hash, UpdatedAt: a.clock()})
+	}
+	if err != nil {
+		a.logger.WarnContext(ctx, "betterauth: upgrading a password hash failed", "account", acct.ID, "err", err)
+	}
 }
