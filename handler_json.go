@@ -2,6 +2,7 @@ package betterauth
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -138,7 +139,9 @@ func (a *Auth) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			body = append(body, kv{"code", ae.Code})
 		}
 		writeJSON(w, ae.Status, body)
-	case errors.Is(err, ErrUnavailable):
+	case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		// A store failure, or no time left (a hung database, or every
+		// password-hash slot busy past RequestTimeout): try again later.
 		a.logger.ErrorContext(r.Context(), "betterauth: store unavailable", "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusServiceUnavailable, object{{"message", "Service temporarily unavailable"}, {"code", "SERVICE_UNAVAILABLE"}})
