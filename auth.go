@@ -211,6 +211,8 @@ type Config struct {
 	Cookies CookieConfig
 	// Bearer enables bearer tokens.
 	Bearer BearerConfig
+	// RateLimit configures per-client rate limits (off unless Enabled).
+	RateLimit RateLimitConfig
 	// EmailVerification configures email verification.
 	EmailVerification EmailVerificationConfig
 	// User configures changing the email and deleting users.
@@ -253,6 +255,7 @@ type Auth struct {
 	basePath string
 	origins  []string
 	cookies  cookieSet
+	limiter  *rateLimiter // nil when rate limiting is off
 	// bg tracks mail sent in the background; Shutdown waits for it.
 	bg sync.WaitGroup
 	// stopCleanup stops the cleanup loop started by StartCleanup.
@@ -384,6 +387,9 @@ func New(cfg Config) (*Auth, error) {
 		now: cfg.Now, secret: cfg.Secret, baseURL: base, basePath: cfg.BasePath, origins: origins,
 	}
 	a.cookies = newCookieSet(cfg.Cookies, secure)
+	if cfg.RateLimit.Enabled {
+		a.limiter = newRateLimiter(cfg.RateLimit)
+	}
 	return a, nil
 }
 

@@ -53,6 +53,12 @@ func (a *Auth) Handler() http.Handler {
 		defer cancel()
 		r = r.WithContext(ctx)
 		path, ok := strings.CutPrefix(r.URL.Path, a.basePath)
+		if ok && a.limiter != nil {
+			if allowed, retry := a.limiter.allow(a.limiter.clientKey(r)+"|"+path, a.limiter.rule(path), a.now()); !allowed {
+				tooManyRequests(w, retry)
+				return
+			}
+		}
 		rt, found := routes[path]
 		if path == "/get-session" && r.Method == http.MethodPost {
 			w.Header().Set("Cache-Control", "no-store")

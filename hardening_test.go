@@ -4,6 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"net/http/httptest"
+	"net/netip"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,4 +154,76 @@ func TestArgon2idUpgradesScryptOnSignIn(t *testing.T) {
 		res = newClient(t, a.Handler()).do("POST", "/sign-in/email", map[string]any{"email": "argon@example.com", "password": "wrong-horse-1"})
 		assert.Equal(t, 401, res.status)
 	})
+}
+
+func TestRateLimit(t *testing.T) {
+	a, clock := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		c.RateLimit.Enabled = true
+		c.RateLimit.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	})
+	h := a.Handler()
+	send := func(remote, xff, path string) *httptest.ResponseRecorder {
+		req := newRequest(t, "POST", path, `{"email":"rl@example.com","password":"wrong-password"}`)
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = remote
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		return serve(h, req)
+	}
+	for i := range 3 {
+		assert.Equal(t, 401, send("192.0.2.1:1000", "", "/sign-in/email").Code, "attempt %d", i+1)
+	}
+	rec := send("192.0.2.1:1000", "", "/sign-in/email")
+	assert.Equal(t, 429, rec.Code)
+	assert.Equal(t, `{"message":"Too many requests. Please try again later."}`, rec.Body.String())
+	assert.Equal(t, "10", rec.Header().Get("X-Retry-After"))
+
+	assert.Equal(t, 401, send("192.0.2.2:1000", "", "/sign-in/email").Code, "another client has its own bucket")
+	assert.Equal(t, 429, send("192.0.2.1:1000", "198.51.100.7", "/sign-in/email").Code, "an invented X-Forwarded-For changes nothing")
+	for range 3 {
+		assert.Equal(t, 401, send("10.1.2.3:1000", "198.51.100.7, 10.9.9.9", "/sign-in/email").Code)
+	}
+	assert.Equal(t, 429, send("10.1.2.3:1000", "198.51.100.7, 10.9.9.9", "/sign-in/email").Code, "behind a trusted proxy, the client's address counts")
+	assert.Equal(t, 401, send("10.1.2.3:1000", "198.51.100.8", "/sign-in/email").Code)
+
+	clock.Advance(10 * time.Second)
+	assert.Equal(t, 401, send("192.0.2.1:1000", "", "/sign-in/email").Code, "allowed again after the window")
+
+	for range 3 {
+		assert.Equal(t, 400, send("192.0.2.9:1", "", "/request-password-reset").Code)
+	}
+	clock.Advance(30 * time.Second)
+	assert.Equal(t, 429, send("192.0.2.9:1", "", "/request-password-reset").Code, "mail endpoints: 3 per minute")
+}
+
+// Under concurrency the limiter lets exactly Max requests through.
+func TestRateLimitConcurrent(t *testing.T) {
+	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.RateLimit.Enabled = true })
+	h := a.Handler()
+	var passed, limited atomic.Int32
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := newRequest(t, "GET", "/ok", "")
+			req.RemoteAddr = "192.0.2.50:9"
+			if serve(h, req).Code == 429 {
+				limited.Add(1)
+			} else {
+				passed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.EqualValues(t, 50, passed.Load(), "the default rule allows 100 per 10 s")
+	for range 60 {
+		req := newRequest(t, "GET", "/ok", "")
+		req.RemoteAddr = "192.0.2.50:9"
+		if serve(h, req).Code == 429 {
+			limited.Add(1)
+		}
+	}
+	assert.EqualValues(t, 10, limited.Load(), "exactly 100 pass")
 }

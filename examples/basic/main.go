@@ -11,6 +11,7 @@
 //	DATABASE_URL                 PostgreSQL URL; unset: an in-memory store (said in the first log line)
 //	BETTER_AUTH_ID_MODE          "uuid" for database-generated uuid ids (as Better Auth's generateId: "uuid")
 //	BETTER_AUTH_REQUIRE_EMAIL_VERIFICATION  "true": sign-in needs a verified email
+//	BETTER_AUTH_RATE_LIMIT       "true": Better Auth's rate limits (per client address, in memory)
 //	BETTER_AUTH_SCHEMA           path of a JSON schema configuration in Better Auth's words (table and
 //	                             column names, additionalFields, generateId), as `betterauth generate --config` takes
 //
@@ -133,6 +134,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	cfg.User.ChangeEmail.SendChangeEmailConfirmation = mailer("change-email-confirmation")
 	cfg.User.DeleteUser.Enabled = true
 	cfg.User.DeleteUser.SendDeleteAccountVerification = mailer("delete-account")
+	cfg.RateLimit.Enabled = os.Getenv("BETTER_AUTH_RATE_LIMIT") == "true"
 	auth, err := betterauth.New(cfg)
 	if err != nil {
 		return err
