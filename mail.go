@@ -30,7 +30,8 @@ type SendEmailFunc func(ctx context.Context, e Email) error
 // waited for it.
 var ErrSendEmail = &APIError{Status: http.StatusInternalServerError, Code: "FAILED_TO_SEND_EMAIL", Message: "Failed to send email"}
 
-// sendNow calls fn within MailTimeout and reports a failure as ErrSendEmail.
+// sendNow calls fn within MailTimeout (not cut short when the request's
+// client goes away) and reports a failure as ErrSendEmail.
 func (a *Auth) sendNow(ctx context.Context, kind string, fn SendEmailFunc, e Email) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.MailTimeout)
 	defer cancel()
@@ -45,7 +46,7 @@ func (a *Auth) sendNow(ctx context.Context, kind string, fn SendEmailFunc, e Ema
 // MailTimeout; onFail (if any) undoes what the mail was for. Shutdown waits
 // for it.
 func (a *Auth) sendLater(ctx context.Context, kind string, fn SendEmailFunc, e Email, onFail func(context.Context)) {
-	ctx = context.WithoutCancel(ctx)
+	ctx = context.WithoutCancel(ctx) // onFail too runs after the request has ended
 	a.bg.Add(1)
 	go func() {
 		defer a.bg.Done()

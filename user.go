@@ -429,7 +429,7 @@ func (a *Auth) ChangePassword(ctx context.Context, userID, current, next string,
 		return nil, ErrInvalidPassword
 	}
 	var s *Session
-	err = a.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+	err = a.inTx(ctx, "change password", func(ctx context.Context, tx Store) error {
 		if revokeOtherSessions {
 			if _, err := tx.DeleteUserSessions(ctx, userID, ""); err != nil {
 				return err
@@ -445,9 +445,6 @@ func (a *Auth) ChangePassword(ctx context.Context, userID, current, next string,
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, ErrUnavailable) {
-		err = unavailable("change password", err)
-	}
 	return s, err
 }
 

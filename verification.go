@@ -402,7 +402,7 @@ func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) err
 	if err != nil {
 		return fmt.Errorf("betterauth: hashing the password: %w", err)
 	}
-	err = a.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+	return a.inTx(ctx, "reset password", func(ctx context.Context, tx Store) error {
 		taken, err := a.consumeVerification(ctx, tx, id)
 		if err != nil {
 			return err
@@ -430,11 +430,6 @@ func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) err
 		_, err = tx.UpdateAccount(ctx, acct.ID, AccountUpdate{Password: &hash, UpdatedAt: now})
 		return err
 	})
-	var ae *APIError
-	if err != nil && !errors.As(err, &ae) && !errors.Is(err, ErrUnavailable) {
-		return unavailable("reset password", err)
-	}
-	return err
 }
 
 // CleanupResult counts what DeleteExpired removed.

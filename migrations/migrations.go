@@ -134,10 +134,6 @@ func Generate(schema betterauth.Schema) (string, error) {
 	return b.String(), nil
 }
 
-// indexName shortens a name past 63 bytes as Better Auth does (see
-// betterauth.Layout.Indexes).
-func indexName(base, suffix string) string { return betterauth.IndexName(base, suffix) }
-
 func indexDDL(ix betterauth.Index) string {
 	return fmt.Sprintf("create index if not exists %s on %s (%s)", pgstore.Quote(ix.Name), pgstore.Quote(ix.Table), quoteList(ix.Columns))
 }
@@ -297,7 +293,7 @@ func complete(ctx context.Context, pool *pgxpool.Pool, l *betterauth.Layout) err
 					return fmt.Errorf("migrations: adding %s.%s: %w", t.Name, c.Name, err)
 				}
 				if unique {
-					name := pgstore.Quote(indexName(t.Name+"_"+c.Name, "_uidx"))
+					name := pgstore.Quote(betterauth.IndexName(t.Name+"_"+c.Name, "_uidx"))
 					stmt = fmt.Sprintf("create unique index if not exists %s on %s (%s)", name, pgstore.Quote(t.Name), pgstore.Quote(c.Name))
 					if _, err := tx.Exec(ctx, stmt); err != nil {
 						return fmt.Errorf("migrations: unique index on %s.%s: %w", t.Name, c.Name, err)
