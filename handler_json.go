@@ -32,32 +32,79 @@ type object []kv
 // JavaScript's JSON.stringify writes.
 func (o object) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
+	if err := o.appendTo(&b, newJSEncoder(&b)); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// appendTo writes o into b with one encoder for every value (nested objects
+// included), so a response costs one buffer, not one per member.
+func (o object) appendTo(b *bytes.Buffer, enc *json.Encoder) error {
 	b.WriteByte('{')
 	for i, m := range o {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(m.k)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := marshalJS(m.v)
-		if err != nil {
-			return nil, err
+		// Keys are the library's own field names: plain identifiers.
+		b.WriteByte('"')
+		b.WriteString(m.k)
+		b.WriteString(`":`)
+		if err := appendJS(b, enc, m.v); err != nil {
+			return err
 		}
-		b.Write(v)
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return nil
+}
+
+func newJSEncoder(b *bytes.Buffer) *json.Encoder {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	return enc
+}
+
+// appendJS writes v as JSON.stringify would.
+func appendJS(b *bytes.Buffer, enc *json.Encoder, v any) error {
+	switch x := v.(type) {
+	case object:
+		return x.appendTo(b, enc)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := appendJS(b, enc, e); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+		return nil
+	case nil:
+		b.WriteString("null")
+		return nil
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+		return nil
+	}
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode's newline
+	return nil
 }
 
 func marshalJS(v any) ([]byte, error) {
 	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := appendJS(&b, newJSEncoder(&b), v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	return b.Bytes(), nil
 }
 
 // jsTime formats a time as JavaScript's Date.prototype.toISOString does:
