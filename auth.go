@@ -239,23 +239,31 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the library's logs; default slog.Default().
 	Logger *slog.Logger
+	// AuditLogger receives the audit records (sign-ups, sign-ins and their
+	// failures, sign-outs, password and email changes, lockouts, rate-limit
+	// hits, refused origins and redirect targets), named with the OWASP
+	// logging vocabulary (see EventLoginSuccess and the others); default
+	// Logger. Give it its own handler to route them elsewhere.
+	AuditLogger *slog.Logger
 }
 
 // Auth is the library's entry point: the rules of sign-up, sign-in and
 // sessions, and the HTTP handler that exposes them. Safe for concurrent use.
 type Auth struct {
-	cfg      Config
-	store    Store
-	layout   *Layout
-	logger   *slog.Logger
-	hasher   PasswordHasher
-	now      func() time.Time
-	secret   string
-	baseURL  *url.URL
-	basePath string
-	origins  []string
-	cookies  cookieSet
-	limiter  *rateLimiter // nil when rate limiting is off
+	cfg    Config
+	store  Store
+	layout *Layout
+	logger *slog.Logger
+	// auditLogger receives audit records (audit.go).
+	auditLogger *slog.Logger
+	hasher      PasswordHasher
+	now         func() time.Time
+	secret      string
+	baseURL     *url.URL
+	basePath    string
+	origins     []string
+	cookies     cookieSet
+	limiter     *rateLimiter // nil when rate limiting is off
 	// bg tracks mail sent in the background; Shutdown waits for it.
 	bg sync.WaitGroup
 	// stopCleanup stops the cleanup loop started by StartCleanup.
@@ -382,8 +390,11 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.AuditLogger == nil {
+		cfg.AuditLogger = cfg.Logger
+	}
 	a := &Auth{
-		cfg: cfg, store: cfg.Store, layout: layout, logger: cfg.Logger, hasher: cfg.PasswordHasher,
+		cfg: cfg, store: cfg.Store, layout: layout, logger: cfg.Logger, auditLogger: cfg.AuditLogger, hasher: cfg.PasswordHasher,
 		now: cfg.Now, secret: cfg.Secret, baseURL: base, basePath: cfg.BasePath, origins: origins,
 	}
 	a.cookies = newCookieSet(cfg.Cookies, secure)

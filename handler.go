@@ -51,7 +51,7 @@ func (a *Auth) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), a.cfg.RequestTimeout)
 		defer cancel()
-		r = r.WithContext(ctx)
+		r = r.WithContext(a.withRequestInfo(ctx, r))
 		path, ok := strings.CutPrefix(r.URL.Path, a.basePath)
 		if ok && a.limiter != nil {
 			if allowed, retry := a.limiter.allow(a.limiter.clientKey(r)+"|"+path, a.limiter.rule(path), a.now()); !allowed {
@@ -157,7 +157,7 @@ func (a *Auth) handleSignUp(w http.ResponseWriter, r *http.Request, b body) erro
 	if password == "" {
 		return validationError("[body.password] Too small: expected string to have >=1 characters")
 	}
-	in := SignUpInput{Name: name, Email: email, Password: password, Meta: MetaFromRequest(r),
+	in := SignUpInput{Name: name, Email: email, Password: password, Meta: a.RequestMeta(r),
 		Additional: b.rest("name", "email", "password", "image", "callbackURL", "rememberMe")}
 	if img, ok, err := b.str("image", false); err != nil {
 		return err
@@ -199,7 +199,7 @@ func (a *Auth) handleSignIn(w http.ResponseWriter, r *http.Request, b body) erro
 	if err != nil {
 		return err
 	}
-	in := SignInInput{Email: email, Password: password, CallbackURL: callback, Meta: MetaFromRequest(r)}
+	in := SignInInput{Email: email, Password: password, CallbackURL: callback, Meta: a.RequestMeta(r)}
 	if in.RememberMe, err = b.boolean("rememberMe"); err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ func (a *Auth) handleChangePassword(w http.ResponseWriter, r *http.Request, b bo
 	if err != nil {
 		return err
 	}
-	s, err := a.ChangePassword(r.Context(), sd.User.ID, current, next, revoke != nil && *revoke, MetaFromRequest(r))
+	s, err := a.ChangePassword(r.Context(), sd.User.ID, current, next, revoke != nil && *revoke, a.RequestMeta(r))
 	if err != nil {
 		return err
 	}
@@ -521,7 +521,7 @@ func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, _ body)
 	if err != nil {
 		return err
 	}
-	res, err := a.VerifyEmail(r.Context(), sd, q.Get("token"), cb, MetaFromRequest(r))
+	res, err := a.VerifyEmail(r.Context(), sd, q.Get("token"), cb, a.RequestMeta(r))
 	if err != nil {
 		var ae *APIError
 		if !errors.As(err, &ae) {

@@ -53,10 +53,10 @@ type RequestMeta struct {
 	UserAgent string
 }
 
-// MetaFromRequest returns the client address and user agent of r as Better
+// RequestMeta returns the client address and user agent of r as Better
 // Auth records them: the address comes from X-Forwarded-For when it holds a
 // single address (IPv6 reduced to its /64), never from the socket.
-func MetaFromRequest(r *http.Request) RequestMeta {
+func (a *Auth) RequestMeta(r *http.Request) RequestMeta {
 	return RequestMeta{IPAddress: clientIP(r), UserAgent: r.UserAgent()}
 }
 
