@@ -202,6 +202,9 @@ type Config struct {
 	// TrustedOrigins are origins (or patterns with * and ?, e.g.
 	// "https://*.example.com") allowed to send credentialed requests and to
 	// be redirected to; $BETTER_AUTH_TRUSTED_ORIGINS (comma separated) adds more.
+	// A pattern without a scheme ("*.example.com") matches http and https
+	// URLs only; a custom scheme ("myapp://") admits deep links into an app.
+	// New refuses an entry it cannot read.
 	TrustedOrigins []string
 	// Session configures sessions.
 	Session SessionConfig
@@ -261,7 +264,7 @@ type Auth struct {
 	secret      string
 	baseURL     *url.URL
 	basePath    string
-	origins     []string
+	origins     []originPattern
 	cookies     cookieSet
 	limiter     *rateLimiter // nil when rate limiting is off
 	// bg tracks mail sent in the background; Shutdown waits for it.
@@ -371,15 +374,22 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Cookies.SameSite == "None" && !secure {
 		return nil, errors.New("betterauth: SameSite=None cookies need Secure (an https BaseURL)")
 	}
-	var origins []string
+	var origins []originPattern
+	rawOrigins := append([]string(nil), cfg.TrustedOrigins...)
 	if base != nil {
-		origins = append(origins, base.Scheme+"://"+base.Host)
+		rawOrigins = append([]string{base.Scheme + "://" + base.Host}, rawOrigins...)
 	}
-	origins = append(origins, cfg.TrustedOrigins...)
 	for _, o := range strings.Split(os.Getenv("BETTER_AUTH_TRUSTED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
-			origins = append(origins, o)
+			rawOrigins = append(rawOrigins, o)
 		}
+	}
+	for _, o := range rawOrigins {
+		p, err := parseOriginPattern(o)
+		if err != nil {
+			return nil, fmt.Errorf("betterauth: %w", err)
+		}
+		origins = append(origins, p)
 	}
 	if cfg.PasswordHasher == nil {
 		cfg.PasswordHasher = NewScryptHasher(0)

@@ -67,7 +67,11 @@ func (a *Auth) Handler() http.Handler {
 			return
 		}
 		if token, isReset := strings.CutPrefix(path, "/reset-password/"); ok && isReset && r.Method == http.MethodGet && !strings.Contains(token, "/") {
-			if err := a.handleResetPasswordCallback(w, r, token); err != nil {
+			err := a.checkRedirectTargets(r, nil)
+			if err == nil {
+				err = a.handleResetPasswordCallback(w, r, token)
+			}
+			if err != nil {
 				a.writeError(w, r, err)
 			}
 			return
@@ -88,39 +92,19 @@ func (a *Auth) Handler() http.Handler {
 			} else {
 				err = a.checkOrigin(r, false)
 			}
-			if err == nil {
-				err = a.checkCallbacks(r, b)
-			}
 			if err != nil {
 				a.writeError(w, r, err)
 				return
 			}
 		}
+		if err := a.checkRedirectTargets(r, b); err != nil {
+			a.writeError(w, r, err)
+			return
+		}
 		if err := rt.fn(w, r, b); err != nil {
 			a.writeError(w, r, err)
 		}
 	})
-}
-
-// checkCallbacks validates the redirect targets a POST may carry.
-func (a *Auth) checkCallbacks(r *http.Request, b body) error {
-	cb, _ := b["callbackURL"].(string)
-	if cb == "" {
-		cb = r.URL.Query().Get("callbackURL")
-	}
-	if err := a.checkCallback(cb); err != nil {
-		return err
-	}
-	for _, f := range []struct{ field, code, label string }{
-		{"redirectTo", "INVALID_REDIRECT_URL", "redirectURL"},
-		{"errorCallbackURL", "INVALID_ERROR_CALLBACK_URL", "errorCallbackURL"},
-		{"newUserCallbackURL", "INVALID_NEW_USER_CALLBACK_URL", "newUserCallbackURL"},
-	} {
-		if v, _ := b[f.field].(string); v != "" && !a.isTrusted(v, true) {
-			return apiErr(http.StatusForbidden, f.code, "Invalid "+f.label)
-		}
-	}
-	return nil
 }
 
 // requireSession resolves the caller's session or answers 401 UNAUTHORIZED.
@@ -443,9 +427,6 @@ func (a *Auth) handleDeleteUserCallback(w http.ResponseWriter, r *http.Request, 
 	}
 	q := r.URL.Query()
 	cb := q.Get("callbackURL")
-	if err := a.checkCallback(cb); err != nil {
-		return err
-	}
 	sd, err := a.ResolveSession(r.Context(), r)
 	if err != nil {
 		return err
@@ -511,9 +492,6 @@ func redirectWithError(w http.ResponseWriter, r *http.Request, callbackURL, code
 func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, _ body) error {
 	q := r.URL.Query()
 	cb := q.Get("callbackURL")
-	if err := a.checkCallback(cb); err != nil {
-		return err
-	}
 	if q.Get("token") == "" {
 		return validationError("[query.token] Invalid input: expected string, received undefined")
 	}
@@ -577,9 +555,6 @@ func (a *Auth) handleRequestPasswordReset(w http.ResponseWriter, r *http.Request
 // the mail. It redirects to callbackURL with ?token= or ?error=INVALID_TOKEN.
 func (a *Auth) handleResetPasswordCallback(w http.ResponseWriter, r *http.Request, token string) error {
 	cb := r.URL.Query().Get("callbackURL")
-	if err := a.checkCallback(cb); err != nil {
-		return err
-	}
 	target := func(key, value string) string {
 		base, _ := url.Parse(a.link("", ""))
 		var u *url.URL

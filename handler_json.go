@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -322,18 +321,4 @@ func containsStr(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// originOf returns the origin (scheme://host[:port], lower case, default
-// port dropped) of an absolute http(s) URL, or "".
-func originOf(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return ""
-	}
-	host := strings.ToLower(u.Host)
-	if (u.Scheme == "http" && strings.HasSuffix(host, ":80")) || (u.Scheme == "https" && strings.HasSuffix(host, ":443")) {
-		host = host[:strings.LastIndexByte(host, ':')]
-	}
-	return strings.ToLower(u.Scheme) + "://" + host
 }
