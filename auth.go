@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -73,6 +74,15 @@ type EmailAndPasswordConfig struct {
 	// UTF-16 code units as Better Auth does; defaults 8 and 128.
 	MinPasswordLength int
 	MaxPasswordLength int
+	// PasswordCheckers vet every new password (sign-up, change-password,
+	// reset-password) after the length checks, in order; the first refusal
+	// is the answer. None by default. See package passwordcheck for Better
+	// Auth's haveIBeenPwned check and a strength estimate.
+	PasswordCheckers []PasswordChecker
+	// PasswordCheckFailOpen accepts a password when a checker cannot make
+	// its check (its service is down); the failure is logged. By default,
+	// as in Better Auth, the request fails instead (503).
+	PasswordCheckFailOpen bool
 	// DisableAutoSignIn makes sign-up create no session (Better Auth's
 	// autoSignIn: false); sign-up of an existing email then answers like a
 	// success, so it cannot be used to find accounts.
@@ -336,6 +346,10 @@ func New(cfg Config) (*Auth, error) {
 	if ep.MinPasswordLength < 0 || ep.MaxPasswordLength < ep.MinPasswordLength {
 		return nil, fmt.Errorf("betterauth: password lengths %d..%d make no sense", ep.MinPasswordLength, ep.MaxPasswordLength)
 	}
+	if slices.Contains(ep.PasswordCheckers, nil) {
+		return nil, errors.New("betterauth: EmailAndPassword.PasswordCheckers holds a nil checker")
+	}
+	ep.PasswordCheckers = slices.Clone(ep.PasswordCheckers)
 	if ep.FailedSignInWindow == 0 {
 		ep.FailedSignInWindow = 15 * time.Minute
 	}

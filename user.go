@@ -104,7 +104,7 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, er
 	if in.Password == "" {
 		return nil, ErrInvalidPassword
 	}
-	if err := a.checkPasswordLength(in.Password, true); err != nil {
+	if err := a.checkNewPassword(ctx, in.Password); err != nil {
 		return nil, err
 	}
 	add, err := a.parseAdditionalInput(a.layout.User, in.Additional, true)
@@ -406,7 +406,7 @@ func (a *Auth) UpdateUser(ctx context.Context, userID string, in UpdateUserInput
 // new one is returned (its token replaces the caller's cookie); otherwise
 // the returned session is nil.
 func (a *Auth) ChangePassword(ctx context.Context, userID, current, next string, revokeOtherSessions bool, meta RequestMeta) (*Session, error) {
-	if err := a.checkPasswordLength(next, true); err != nil {
+	if err := a.checkNewPassword(ctx, next); err != nil {
 		return nil, err
 	}
 	if err := a.checkPasswordLength(current, false); err != nil {

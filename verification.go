@@ -382,7 +382,7 @@ func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) err
 	if token == "" {
 		return ErrInvalidToken
 	}
-	if err := a.checkPasswordLength(newPassword, true); err != nil {
+	if err := a.checkNewPassword(ctx, newPassword); err != nil {
 		return err
 	}
 	id := "reset-password:" + token
