@@ -3,17 +3,31 @@
 // session, account, verification), its password and cookie formats and its
 // HTTP API, on PostgreSQL through pgx.
 //
-// A complete program:
+// The heart of a program (README.md's Quick start has it whole, imports
+// included):
 //
-//	pool, _ := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-//	_ = migrations.Up(ctx, pool, betterauth.Schema{})
-//	store, _ := pgstore.New(pool, betterauth.Schema{})
-//	auth, err := betterauth.New(betterauth.Config{Store: store, BaseURL: "https://app.example.com"})
-//	if err != nil { log.Fatal(err) }
+//	ctx := context.Background()
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	if err := migrations.Up(ctx, pool, betterauth.Schema{}); err != nil {
+//		log.Fatal(err)
+//	}
+//	store, err := pgstore.New(pool, betterauth.Schema{})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	auth, err := betterauth.New(betterauth.Config{Store: store, BaseURL: "http://localhost:8080"})
+//	if err != nil {
+//		log.Fatal(err) // e.g. no secret: set BETTER_AUTH_SECRET
+//	}
 //	mux := http.NewServeMux()
 //	mux.Handle("/api/auth/", auth.Handler())
-//	mux.Handle("/api/me", auth.RequireSession(meHandler))
-//	log.Fatal(http.ListenAndServe(":8080", mux))
+//	mux.Handle("GET /api/me", auth.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		fmt.Fprintf(w, "hello %s", betterauth.SessionFromContext(r.Context()).User.Name)
+//	})))
+//	log.Fatal(http.ListenAndServe("localhost:8080", mux))
 //
 // The pieces: Schema describes the physical layout and resolves to a
 // Layout; Store is what the library needs from a database (store/pgstore on
