@@ -1,11 +1,17 @@
 GO ?= go
 
-.PHONY: test vet fmt run bench interop
+.PHONY: test vet fmt run bench interop routers
 
 # test checks formatting, vets, then runs every test with the race detector. Tests that need
 # PostgreSQL start their own throwaway cluster (internal/pgtest) or use TEST_DATABASE_URL.
-test: fmt vet
+# README.md's Go blocks and the package doc's program are compiled by readme_test.go.
+test: fmt vet routers
 	$(GO) test -race -count=1 ./...
+
+# routers vets and tests examples/routers (net/http, chi, echo, gin), a module of its own so
+# that the library does not depend on routers; it uses this checkout through a replace line.
+routers:
+	cd examples/routers && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 vet:
 	$(GO) vet ./...

@@ -3,17 +3,31 @@
 // session, account, verification), its password and cookie formats and its
 // HTTP API, on PostgreSQL through pgx.
 //
-// A complete program:
+// The heart of a program (README.md's Quick start has it whole, imports
+// included):
 //
-//	pool, _ := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
-//	_ = migrations.Up(ctx, pool, betterauth.Schema{})
-//	store, _ := pgstore.New(pool, betterauth.Schema{})
-//	auth, err := betterauth.New(betterauth.Config{Store: store, BaseURL: "https://app.example.com"})
-//	if err != nil { log.Fatal(err) }
+//	ctx := context.Background()
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	if err := migrations.Up(ctx, pool, betterauth.Schema{}); err != nil {
+//		log.Fatal(err)
+//	}
+//	store, err := pgstore.New(pool, betterauth.Schema{})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	auth, err := betterauth.New(betterauth.Config{Store: store, BaseURL: "http://localhost:8080"})
+//	if err != nil {
+//		log.Fatal(err) // e.g. no secret: set BETTER_AUTH_SECRET
+//	}
 //	mux := http.NewServeMux()
 //	mux.Handle("/api/auth/", auth.Handler())
-//	mux.Handle("/api/me", auth.RequireSession(meHandler))
-//	log.Fatal(http.ListenAndServe(":8080", mux))
+//	mux.Handle("GET /api/me", auth.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		fmt.Fprintf(w, "hello %s", betterauth.SessionFromContext(r.Context()).User.Name)
+//	})))
+//	log.Fatal(http.ListenAndServe("localhost:8080", mux))
 //
 // The pieces: Schema describes the physical layout and resolves to a
 // Layout; Store is what the library needs from a database (store/pgstore on
@@ -29,6 +43,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -191,21 +206,27 @@ type BearerConfig struct {
 	RequireSignature bool
 }
 
-// Config configures an Auth. Every field but Store has a working default,
-// equal to Better Auth's.
+// Config configures an Auth. Every field but Store, Secret and BaseURL has
+// a working default, equal to Better Auth's; Secret and BaseURL default to
+// $BETTER_AUTH_SECRET and $BETTER_AUTH_URL.
 type Config struct {
 	// Store is the database. Required.
 	Store Store
-	// Schema is the physical layout of the tables; the zero value is Better
-	// Auth 1.7.25's own. It must be the one Store was built with.
+	// Schema is the physical layout of the tables. Leave it unset: New takes
+	// it from a Store that reports its layout (a LayoutStore, as memstore
+	// and pgstore are), and refuses a Schema that differs from the store's.
+	// For other stores it must be the one the store was built with; the zero
+	// value is Better Auth 1.7.25's own layout.
 	Schema Schema
 	// Secret signs cookies and tokens. Default: $BETTER_AUTH_SECRET, then
 	// $AUTH_SECRET. New refuses an empty secret, and DefaultSecret unless
 	// Development is set. Share it with a Better Auth server to share sessions.
 	Secret string
-	// BaseURL is where the app is served, e.g. "https://app.example.com";
-	// default $BETTER_AUTH_URL. Its origin is trusted, and an https BaseURL
-	// turns secure cookies on.
+	// BaseURL is where the app is served, e.g. "https://app.example.com" or
+	// "http://localhost:8080"; default $BETTER_AUTH_URL. Required: New
+	// refuses to start without it (Better Auth guesses it from each request's
+	// Host header, which the client controls). Its origin is trusted, and an
+	// https BaseURL turns secure cookies on.
 	BaseURL string
 	// BasePath is where Handler is mounted; default "/api/auth".
 	BasePath string
@@ -294,6 +315,14 @@ func New(cfg Config) (*Auth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("betterauth: %w", err)
 	}
+	if ls, ok := cfg.Store.(LayoutStore); ok && ls.Layout() != nil {
+		stored := ls.Layout()
+		if reflect.ValueOf(cfg.Schema).IsZero() {
+			layout = stored
+		} else if d := layoutDiff(stored, layout); d != "" {
+			return nil, fmt.Errorf("betterauth: %w: Config.Schema differs from the schema the store was built with (%s); leave Config.Schema unset to use the store's", ErrInvalidSchema, d)
+		}
+	}
 	if cfg.Secret == "" {
 		cfg.Secret = os.Getenv("BETTER_AUTH_SECRET")
 	}
@@ -309,12 +338,12 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = os.Getenv("BETTER_AUTH_URL")
 	}
-	var base *url.URL
-	if cfg.BaseURL != "" {
-		base, err = url.Parse(cfg.BaseURL)
-		if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-			return nil, fmt.Errorf("betterauth: BaseURL %q must be an absolute http(s) URL", cfg.BaseURL)
-		}
+	if cfg.BaseURL == "" {
+		return nil, errors.New("betterauth: no base URL: set Config.BaseURL or BETTER_AUTH_URL to the URL the app is served at (e.g. http://localhost:8080); its origin is the one trusted to send requests with cookies")
+	}
+	base, err := url.Parse(cfg.BaseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("betterauth: BaseURL %q must be an absolute http(s) URL", cfg.BaseURL)
 	}
 	if cfg.BasePath == "" {
 		cfg.BasePath = "/api/auth"
@@ -381,7 +410,7 @@ func New(cfg Config) (*Auth, error) {
 	default:
 		return nil, fmt.Errorf("betterauth: Cookies.SameSite %q: want Lax, Strict or None", cfg.Cookies.SameSite)
 	}
-	secure := base != nil && base.Scheme == "https"
+	secure := base.Scheme == "https"
 	if cfg.Cookies.Secure != nil {
 		secure = *cfg.Cookies.Secure
 	}
@@ -389,10 +418,7 @@ func New(cfg Config) (*Auth, error) {
 		return nil, errors.New("betterauth: SameSite=None cookies need Secure (an https BaseURL)")
 	}
 	var origins []originPattern
-	rawOrigins := append([]string(nil), cfg.TrustedOrigins...)
-	if base != nil {
-		rawOrigins = append([]string{base.Scheme + "://" + base.Host}, rawOrigins...)
-	}
+	rawOrigins := append([]string{base.Scheme + "://" + base.Host}, cfg.TrustedOrigins...)
 	for _, o := range strings.Split(os.Getenv("BETTER_AUTH_TRUSTED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			rawOrigins = append(rawOrigins, o)
@@ -426,6 +452,52 @@ func New(cfg Config) (*Auth, error) {
 		a.limiter = newRateLimiter(cfg.RateLimit)
 	}
 	return a, nil
+}
+
+// LayoutStore is a Store that reports the layout it was built with, as
+// memstore and pgstore do. New takes Config.Schema from it, so the two
+// cannot differ.
+type LayoutStore interface {
+	Store
+	// Layout returns the resolved schema the store was built with.
+	Layout() *Layout
+}
+
+// layoutDiff names the first difference between the store's layout and
+// the configured one, or returns "" when they are the same.
+func layoutDiff(store, cfg *Layout) string {
+	if reflect.DeepEqual(store, cfg) {
+		return ""
+	}
+	switch {
+	case store.IDMode != cfg.IDMode:
+		return fmt.Sprintf("store IDMode %q, Config.Schema IDMode %q", store.IDMode, cfg.IDMode)
+	case store.TimestampType != cfg.TimestampType:
+		return fmt.Sprintf("store timestamps %s, Config.Schema timestamps %s", store.TimestampType, cfg.TimestampType)
+	case store.MigrationsTable != cfg.MigrationsTable:
+		return fmt.Sprintf("store migrations table %q, Config.Schema %q", store.MigrationsTable, cfg.MigrationsTable)
+	}
+	ct := cfg.Tables()
+	for i, st := range store.Tables() {
+		c := ct[i]
+		if st.Name != c.Name {
+			return fmt.Sprintf("model %s: store table %q, Config.Schema table %q", st.Model, st.Name, c.Name)
+		}
+		for _, col := range st.Columns {
+			if _, ok := c.Column(col.Field); !ok {
+				return fmt.Sprintf("table %q: the store has field %s, Config.Schema does not", st.Name, col.Field)
+			}
+		}
+		for _, col := range c.Columns {
+			if _, ok := st.Column(col.Field); !ok {
+				return fmt.Sprintf("table %q: Config.Schema has field %s, the store does not", st.Name, col.Field)
+			}
+		}
+		if !reflect.DeepEqual(st, c) {
+			return fmt.Sprintf("table %q: column names or field options differ", st.Name)
+		}
+	}
+	return "the layouts differ"
 }
 
 // Store returns the store the Auth was configured with.

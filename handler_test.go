@@ -736,22 +736,30 @@ func TestNewValidatesConfig(t *testing.T) {
 	require.NoError(t, err)
 	t.Setenv("BETTER_AUTH_SECRET", "")
 	t.Setenv("AUTH_SECRET", "")
-	for name, cfg := range map[string]betterauth.Config{
-		"no store":          {Secret: testSecret},
-		"no secret":         {Store: st},
-		"default secret":    {Store: st, Secret: betterauth.DefaultSecret},
-		"relative base URL": {Store: st, Secret: testSecret, BaseURL: "localhost:3000"},
-		"bad same-site":     {Store: st, Secret: testSecret, Cookies: betterauth.CookieConfig{SameSite: "Sometimes"}},
-		"None over http":    {Store: st, Secret: testSecret, BaseURL: "http://localhost", Cookies: betterauth.CookieConfig{SameSite: "None"}},
-		"bad schema":        {Store: st, Secret: testSecret, Schema: betterauth.Schema{IDMode: "serial"}},
-		"bad base path":     {Store: st, Secret: testSecret, BasePath: "api"},
+	t.Setenv("BETTER_AUTH_URL", "")
+	// Each case names the setting its error must mention.
+	for name, c := range map[string]struct {
+		cfg  betterauth.Config
+		want string
+	}{
+		"no store":          {betterauth.Config{Secret: testSecret, BaseURL: testOrigin}, "Store"},
+		"no secret":         {betterauth.Config{Store: st, BaseURL: testOrigin}, "BETTER_AUTH_SECRET"},
+		"default secret":    {betterauth.Config{Store: st, Secret: betterauth.DefaultSecret, BaseURL: testOrigin}, "published default"},
+		"no base URL":       {betterauth.Config{Store: st, Secret: testSecret}, "Config.BaseURL or BETTER_AUTH_URL"},
+		"no base URL, dev":  {betterauth.Config{Store: st, Secret: betterauth.DefaultSecret, Development: true}, "Config.BaseURL or BETTER_AUTH_URL"},
+		"relative base URL": {betterauth.Config{Store: st, Secret: testSecret, BaseURL: "localhost:3000"}, "absolute"},
+		"bad same-site":     {betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, Cookies: betterauth.CookieConfig{SameSite: "Sometimes"}}, "SameSite"},
+		"None over http":    {betterauth.Config{Store: st, Secret: testSecret, BaseURL: "http://localhost", Cookies: betterauth.CookieConfig{SameSite: "None"}}, "Secure"},
+		"bad schema":        {betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, Schema: betterauth.Schema{IDMode: "serial"}}, "serial"},
+		"bad base path":     {betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, BasePath: "api"}, "BasePath"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := betterauth.New(cfg)
-			assert.Error(t, err)
+			_, err := betterauth.New(c.cfg)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
 		})
 	}
-	_, err = betterauth.New(betterauth.Config{Store: st, Secret: betterauth.DefaultSecret, Development: true})
+	_, err = betterauth.New(betterauth.Config{Store: st, Secret: betterauth.DefaultSecret, BaseURL: testOrigin, Development: true})
 	assert.NoError(t, err, "the default secret is fine in development")
 	t.Setenv("BETTER_AUTH_SECRET", testSecret)
 	t.Setenv("BETTER_AUTH_URL", "https://app.example.com")

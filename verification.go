@@ -111,14 +111,9 @@ func (a *Auth) identifierForms(identifier string) []string {
 
 // link builds <baseURL><basePath><path>?<query>.
 func (a *Auth) link(path string, query string) string {
-	base := ""
-	if a.baseURL != nil {
-		base = strings.TrimRight(a.baseURL.String(), "/")
-		if a.baseURL.Path == "" || a.baseURL.Path == "/" {
-			base += a.basePath
-		}
-	} else {
-		base = a.basePath
+	base := strings.TrimRight(a.baseURL.String(), "/")
+	if a.baseURL.Path == "" || a.baseURL.Path == "/" {
+		base += a.basePath
 	}
 	if query != "" {
 		return base + path + "?" + query

@@ -12,7 +12,8 @@ import (
 	"github.com/go-betterauth/betterauth"
 )
 
-type querier interface {
+// Querier runs queries: a *pgxpool.Pool, a *pgx.Conn or a pgx.Tx.
+type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
@@ -25,9 +26,11 @@ type dbColumn struct {
 }
 
 type dbIndex struct {
+	name    string
 	table   string
 	columns []string
 	unique  bool
+	primary bool
 }
 
 type dbFK struct {
@@ -60,7 +63,7 @@ func (d *dbState) hasUniqueOn(table, col string) bool {
 	return false
 }
 
-func inspect(ctx context.Context, q querier, l *betterauth.Layout) (*dbState, error) {
+func inspect(ctx context.Context, q Querier, l *betterauth.Layout) (*dbState, error) {
 	var names []string
 	for _, t := range l.Tables() {
 		names = append(names, t.Name)
@@ -89,18 +92,19 @@ func inspect(ctx context.Context, q querier, l *betterauth.Layout) (*dbState, er
 		return nil, fmt.Errorf("migrations: inspect columns: %w", err)
 	}
 	rows, err = q.Query(ctx, `
-		select t.relname, i.indisunique,
+		select ic.relname, t.relname, i.indisunique, i.indisprimary,
 		       array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, n)
 		             join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum order by k.n)
 		from pg_index i
 		join pg_class t on t.oid = i.indrelid
+		join pg_class ic on ic.oid = i.indexrelid
 		where t.relnamespace = current_schema()::regnamespace and t.relname = any($1) and i.indpred is null`, names)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: inspect indexes: %w", err)
 	}
 	for rows.Next() {
 		var ix dbIndex
-		if err := rows.Scan(&ix.table, &ix.unique, &ix.columns); err != nil {
+		if err := rows.Scan(&ix.name, &ix.table, &ix.unique, &ix.primary, &ix.columns); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("migrations: inspect indexes: %w", err)
 		}
@@ -165,7 +169,7 @@ var accepted = map[betterauth.FieldType][]string{
 // Check compares the database behind q (a pool, a connection or a
 // transaction) with the schema and returns every difference it finds, fatal
 // ones first; an empty list means the library can use the database as is.
-func Check(ctx context.Context, q querier, schema betterauth.Schema) ([]Problem, error) {
+func Check(ctx context.Context, q Querier, schema betterauth.Schema) ([]Problem, error) {
 	l, err := schema.Layout()
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
@@ -174,6 +178,11 @@ func Check(ctx context.Context, q querier, schema betterauth.Schema) ([]Problem,
 	if err != nil {
 		return nil, err
 	}
+	return problems(l, d), nil
+}
+
+// problems compares what inspect found with the layout.
+func problems(l *betterauth.Layout, d *dbState) []Problem {
 	var out []Problem
 	add := func(fatal bool, table, col, format string, args ...any) {
 		out = append(out, Problem{Fatal: fatal, Table: table, Column: col, Message: fmt.Sprintf(format, args...)})
@@ -227,7 +236,7 @@ func Check(ctx context.Context, q querier, schema betterauth.Schema) ([]Problem,
 		}
 		return 1
 	})
-	return out, nil
+	return out
 }
 
 func checkColumn(l *betterauth.Layout, t *betterauth.Table, c betterauth.Column, dc dbColumn, add func(bool, string, string, string, ...any)) {

@@ -32,6 +32,24 @@ func ExampleUp() {
 	_ = store
 }
 
+// Apply is Up that says what it did: what `betterauth migrate` prints.
+func ExampleApply() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	report, err := migrations.Apply(ctx, pool, betterauth.Schema{})
+	if err != nil {
+		log.Fatal(err) // errors.Is(err, migrations.ErrMismatch): report.Problems says what is wrong
+	}
+	fmt.Println(report) // created table "user" ... or nothing to do
+	for _, p := range report.Problems {
+		fmt.Println(p) // notes on harmless differences
+	}
+}
+
 // Print the SQL for Better Auth's default layout with uuid ids.
 func ExampleGenerate() {
 	sql, err := migrations.Generate(betterauth.Schema{IDMode: betterauth.IDModeUUID})

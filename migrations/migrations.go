@@ -12,7 +12,9 @@
 // Every statement is "if not exists", and Up then adds, like Better Auth's
 // own migrator, any column or index the configuration has and the database
 // lacks (an additional field added later, say). It never drops, renames or
-// retypes anything and never touches a row.
+// retypes anything and never touches a row. Apply does the same and reports
+// what was created; both fail (ErrMismatch) when the result does not pass
+// Check.
 package migrations
 
 import (
@@ -218,18 +220,153 @@ func literal(c betterauth.Column) string {
 
 // Up applies the migrations to the database behind pool, then adds any
 // column or index the schema has and the database lacks. Running it again
-// changes nothing. It returns an error wrapping ErrUnsafe, and changes
-// nothing more, if a required column without a default would have to be
-// added to a table that has rows.
+// changes nothing. It is Apply without the report: it returns an error
+// wrapping ErrUnsafe, and changes nothing more, if a required column without
+// a default would have to be added to a table that has rows, and one
+// wrapping ErrMismatch if the result still does not pass Check.
 func Up(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema) error {
+	_, err := Apply(ctx, pool, schema)
+	return err
+}
+
+// ErrMismatch reports a database that Apply could not make fit the schema:
+// after it ran, Check still finds fatal problems (a column of the wrong
+// type, say, which migrations never change). Report.Problems lists them.
+var ErrMismatch = errors.New("migrations: the database does not match the schema")
+
+// ColumnRef names a column of a table.
+type ColumnRef struct{ Table, Column string }
+
+// IndexRef names an index (or unique constraint) and the columns it covers.
+type IndexRef struct {
+	Table, Name string
+	Columns     []string
+	Unique      bool
+}
+
+// Report is what Apply did: the tables, columns and indexes the database
+// gained while it ran, and what Check found afterwards.
+type Report struct {
+	// Tables are the tables created.
+	Tables []string
+	// Columns are the columns added to tables that existed before.
+	Columns []ColumnRef
+	// Indexes are the indexes created, primary keys left out.
+	Indexes []IndexRef
+	// Problems is Check's verdict on the result: notes only, unless Apply
+	// returned ErrMismatch.
+	Problems []Problem
+}
+
+// Changed reports whether Apply created or added anything.
+func (r Report) Changed() bool {
+	return len(r.Tables)+len(r.Columns)+len(r.Indexes) > 0
+}
+
+// String lists the changes one per line, as `betterauth migrate` prints
+// them, or says that there were none.
+func (r Report) String() string {
+	if !r.Changed() {
+		return "nothing to do: the database already had every table, column and index"
+	}
+	var b strings.Builder
+	for _, t := range r.Tables {
+		fmt.Fprintf(&b, "created table %q\n", t)
+	}
+	for _, c := range r.Columns {
+		fmt.Fprintf(&b, "added column %q.%q\n", c.Table, c.Column)
+	}
+	for _, ix := range r.Indexes {
+		kind := "index"
+		if ix.Unique {
+			kind = "unique index"
+		}
+		fmt.Fprintf(&b, "created %s %q on %q (%s)\n", kind, ix.Name, ix.Table, strings.Join(ix.Columns, ", "))
+	}
+	fmt.Fprintf(&b, "%d table(s), %d column(s), %d index(es) created", len(r.Tables), len(r.Columns), len(r.Indexes))
+	return b.String()
+}
+
+// Apply is Up with a report of what it did. It inspects the database
+// before and after; if other replicas migrate at the same moment, the
+// report may also count what they created. When the result does not pass
+// Check, the error wraps ErrMismatch and names the problems, and the
+// report lists them.
+func Apply(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema) (Report, error) {
 	l, err := schema.Layout()
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return Report{}, fmt.Errorf("migrations: %w", err)
+	}
+	before, err := inspect(ctx, pool, l)
+	if err != nil {
+		return Report{}, err
 	}
 	files, err := Files(schema)
 	if err != nil {
-		return err
+		return Report{}, err
 	}
+	if err := runFiles(files, pool, l); err != nil {
+		return Report{}, err
+	}
+	if err := complete(ctx, pool, l); err != nil {
+		return Report{}, err
+	}
+	after, err := inspect(ctx, pool, l)
+	if err != nil {
+		return Report{}, err
+	}
+	r := diff(l, before, after)
+	r.Problems = problems(l, after)
+	var fatal []string
+	for _, p := range r.Problems {
+		if p.Fatal {
+			fatal = append(fatal, p.Message)
+		}
+	}
+	if len(fatal) > 0 {
+		return r, fmt.Errorf("%w: %s", ErrMismatch, strings.Join(fatal, "; "))
+	}
+	return r, nil
+}
+
+// diff lists what after has and before lacked, in the layout's order.
+func diff(l *betterauth.Layout, before, after *dbState) Report {
+	var r Report
+	for _, t := range l.Tables() {
+		cols, ok := after.columns[t.Name]
+		if !ok {
+			continue
+		}
+		had, existed := before.columns[t.Name]
+		if !existed {
+			r.Tables = append(r.Tables, t.Name)
+			continue
+		}
+		for _, c := range t.Columns {
+			if _, now := cols[c.Name]; now {
+				if _, was := had[c.Name]; !was {
+					r.Columns = append(r.Columns, ColumnRef{Table: t.Name, Column: c.Name})
+				}
+			}
+		}
+	}
+	old := map[string]bool{}
+	for _, ix := range before.indexes {
+		old[ix.table+"\x00"+ix.name] = true
+	}
+	for _, t := range l.Tables() {
+		for _, ix := range after.indexes {
+			if ix.table != t.Name || old[ix.table+"\x00"+ix.name] || ix.primary {
+				continue
+			}
+			r.Indexes = append(r.Indexes, IndexRef{Table: ix.table, Name: ix.name, Columns: ix.columns, Unique: ix.unique})
+		}
+	}
+	return r
+}
+
+// runFiles applies the rendered files with golang-migrate over pool.
+func runFiles(files []File, pool *pgxpool.Pool, l *betterauth.Layout) error {
 	mfs := fstest.MapFS{}
 	for _, f := range files {
 		mfs[f.Name] = &fstest.MapFile{Data: []byte(f.SQL)}
@@ -255,7 +392,7 @@ func Up(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema) error
 	if srcErr, dbErr := m.Close(); srcErr != nil || dbErr != nil {
 		return fmt.Errorf("migrations: close: %w", errors.Join(srcErr, dbErr))
 	}
-	return complete(ctx, pool, l)
+	return nil
 }
 
 // complete adds what the layout has and the database lacks, in one

@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "generate":
 		describe = "Print the SQL that migrate runs for this configuration, without connecting to a database."
 	case "migrate":
-		describe = "Create Better Auth's tables, or add to existing ones only what is missing. Safe to run again and from several replicas at once."
+		describe = "Create Better Auth's tables, or add to existing ones only what is missing, and print what was created. Safe to run again and from several replicas at once. Exits 1 if the result still does not pass check (a type mismatch, say)."
 	case "check":
 		describe = "Compare a live database with the configuration: every missing table, column or index and every type mismatch. Exits 1 if anything would stop the library from working."
 	default:
@@ -150,11 +150,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	if cmd == "migrate" {
-		if err := migrations.Up(ctx, pool, schema); err != nil {
+		report, err := migrations.Apply(ctx, pool, schema)
+		if err != nil && !errors.Is(err, migrations.ErrMismatch) {
 			fmt.Fprintf(stderr, "betterauth: migrate: %v\n", err)
 			return 1
 		}
-		fmt.Fprintln(stdout, "betterauth: the database is up to date")
+		if report.Changed() {
+			fmt.Fprintln(stdout, report)
+		}
+		fatal := 0
+		for _, p := range report.Problems {
+			fmt.Fprintln(stdout, p)
+			if p.Fatal {
+				fatal++
+			}
+		}
+		if fatal > 0 {
+			fmt.Fprintf(stderr, "betterauth: migrate: the database still does not match the configuration: %d problem(s) above; migrations never drop, rename or retype, so these need a manual fix (or other flags)\n", fatal)
+			return 1
+		}
+		if report.Changed() {
+			fmt.Fprintln(stdout, "betterauth: the database is up to date")
+		} else {
+			fmt.Fprintln(stdout, "betterauth: nothing to do: the database was already up to date")
+		}
 		return 0
 	}
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"testing"
 
@@ -75,11 +76,15 @@ func TestMigrateAndCheck(t *testing.T) {
 	assert.Contains(t, out, `table "session" has no index on (expiresAt)`)
 
 	t.Setenv("DATABASE_URL", url)
-	for range 2 {
-		code, out, errOut := runCLI(t, "migrate")
-		require.Equal(t, 0, code, errOut)
-		assert.Contains(t, out, "up to date")
-	}
+	code, out, errOut := runCLI(t, "migrate")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, `created index "session_expiresAt_idx" on "session" (expiresAt)`)
+	assert.Contains(t, out, "0 table(s), 0 column(s), 4 index(es) created")
+	assert.NotContains(t, out, "created table")
+	code, out, errOut = runCLI(t, "migrate")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "nothing to do")
+	assert.Contains(t, out, "already up to date")
 	code, out, _ = runCLI(t, "check")
 	assert.Equal(t, 0, code, out)
 
@@ -91,4 +96,29 @@ func TestMigrateAndCheck(t *testing.T) {
 	code, out, _ = runCLI(t, "check")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, `table "account" has no column "idToken"`)
+	code, out, errOut = runCLI(t, "migrate")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, `added column "account"."idToken"`)
+	assert.NotContains(t, out, "nothing to do")
+
+	// A mismatch migrate cannot fix: it says so and exits 1.
+	_, err = pool.Exec(context.Background(), `alter table "account" alter column "scope" type integer using null`)
+	require.NoError(t, err)
+	code, out, errOut = runCLI(t, "migrate")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, `"account"."scope" has type int4`)
+	assert.Contains(t, errOut, "does not match")
+	assert.NotContains(t, out, "up to date")
+}
+
+// On an empty database, migrate says which tables and indexes it made.
+func TestMigrateReportsCreation(t *testing.T) {
+	code, out, errOut := runCLI(t, "migrate", "--database-url", pgtest.NewDatabase(t))
+	require.Equal(t, 0, code, errOut)
+	for _, table := range []string{"user", "session", "account", "verification"} {
+		assert.Contains(t, out, fmt.Sprintf("created table %q\n", table))
+	}
+	assert.Contains(t, out, `created unique index "user_email_key" on "user" (email)`)
+	assert.Contains(t, out, "4 table(s), 0 column(s)")
+	assert.NotContains(t, out, "nothing to do")
 }

@@ -6,7 +6,7 @@
 //
 //	PORT                         listen port (default 8080)
 //	BETTER_AUTH_URL              public base URL (default http://localhost:$PORT)
-//	BETTER_AUTH_SECRET           signing secret (default: Better Auth's public development secret, with a warning)
+//	BETTER_AUTH_SECRET           signing secret; unset: development mode (below)
 //	BETTER_AUTH_TRUSTED_ORIGINS  extra trusted origins, comma separated
 //	DATABASE_URL                 PostgreSQL URL; unset: an in-memory store (said in the first log line)
 //	BETTER_AUTH_ID_MODE          "uuid" for database-generated uuid ids (as Better Auth's generateId: "uuid")
@@ -14,6 +14,13 @@
 //	BETTER_AUTH_RATE_LIMIT       "true": Better Auth's rate limits (per client address, in memory)
 //	BETTER_AUTH_SCHEMA           path of a JSON schema configuration in Better Auth's words (table and
 //	                             column names, additionalFields, generateId), as `betterauth generate --config` takes
+//
+// Without BETTER_AUTH_SECRET the example runs in development mode: it signs
+// with Better Auth's public development secret (with a warning), listens on
+// 127.0.0.1 only, and trusts its own loopback origins (http://localhost:$PORT
+// and http://127.0.0.1:$PORT) besides BETTER_AUTH_URL's, so the page and curl
+// work at either address. Set BETTER_AUTH_SECRET to listen on every interface;
+// then only BETTER_AUTH_URL's origin and BETTER_AUTH_TRUSTED_ORIGINS are trusted.
 //
 // Mail is not sent: a development mailer logs each message as one line,
 //
@@ -35,6 +42,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -101,10 +109,16 @@ func run(ctx context.Context, logger *slog.Logger) error {
 			return fmt.Errorf("database: %w", err)
 		}
 		defer pool.Close()
-		if err := migrations.Up(ctx, pool, schema); err != nil {
+		report, err := migrations.Apply(ctx, pool, schema)
+		if err != nil {
 			return err
 		}
-		logger.Info("basic: store: PostgreSQL, migrations applied", "idMode", string(schema.IDMode))
+		idMode := "text"
+		if schema.IDMode == betterauth.IDModeUUID {
+			idMode = "uuid"
+		}
+		logger.Info("basic: store: PostgreSQL, migrations applied", "idMode", idMode,
+			"tablesCreated", len(report.Tables), "columnsAdded", len(report.Columns), "indexesCreated", len(report.Indexes))
 		st, err := pgstore.New(pool, schema)
 		if err != nil {
 			return err
@@ -118,7 +132,13 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		logger.Warn("basic: BETTER_AUTH_SECRET is unset: using Better Auth's PUBLIC development secret; never do this in production")
 	}
 	cfg := betterauth.Config{
-		Store: store, Schema: schema, Secret: secret, Development: dev, BaseURL: baseURL, Logger: logger,
+		Store: store, Secret: secret, Development: dev, BaseURL: baseURL, Logger: logger,
+	}
+	addr := ":" + port
+	if dev {
+		// Development: reachable from this machine only, at either loopback name.
+		addr = "127.0.0.1:" + port
+		cfg.TrustedOrigins = loopbackOrigins(port)
 	}
 	mailer := func(kind string) betterauth.SendEmailFunc {
 		return func(_ context.Context, e betterauth.Email) error {
@@ -149,10 +169,15 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(indexHTML)
 	})
-	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("basic: listening", "addr", srv.Addr, "baseURL", baseURL)
+	if dev {
+		logger.Info("basic: listening on loopback only (BETTER_AUTH_SECRET is unset; set it to listen on every interface)",
+			"addr", srv.Addr, "baseURL", baseURL, "trustedOrigins", strings.Join(cfg.TrustedOrigins, ","))
+	} else {
+		logger.Info("basic: listening", "addr", srv.Addr, "baseURL", baseURL)
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -164,6 +189,12 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		return err
 	}
 	return auth.Shutdown(shutdown)
+}
+
+// loopbackOrigins are the origins the page has when opened on this machine
+// at either loopback name.
+func loopbackOrigins(port string) []string {
+	return []string{"http://localhost:" + port, "http://127.0.0.1:" + port}
 }
 
 // me answers the signed-in user and session, as get-session shows them.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -42,6 +43,12 @@ func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 var mailLine = regexp.MustCompile(`msg="dev mailer" kind=(\S+) to=(\S+) url="?([^"\s]+)"? token=(\S+)`)
@@ -110,7 +117,13 @@ func TestExampleFlows(t *testing.T) {
 		"postgres-uuid": {"DATABASE_URL": pgtest.NewDatabase(t), "BETTER_AUTH_ID_MODE": "uuid", "BETTER_AUTH_SECRET": "example-test-secret-0123456789abcdef"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			base := startExample(t, env)
+			base, logs := startExampleLogged(t, env)
+			switch name {
+			case "postgres":
+				assert.Contains(t, logs.String(), "idMode=text")
+			case "postgres-uuid":
+				assert.Contains(t, logs.String(), "idMode=uuid")
+			}
 			jar, err := cookiejar.New(nil)
 			require.NoError(t, err)
 			c := &http.Client{Jar: jar}
@@ -231,4 +244,81 @@ func TestExampleMailFlows(t *testing.T) {
 	assert.Nil(t, session())
 	status, _ = post("/api/auth/sign-in/email", map[string]any{"email": "flo2@example.com", "password": "battery-staple-2"})
 	assert.Equal(t, 401, status)
+}
+
+// signUpAndOut signs up through base with the given Origin, sees the
+// session and signs out, and returns each step's status.
+func signUpAndOut(t *testing.T, base, origin, email string) (signUp, session, signOut int) {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	c := &http.Client{Jar: jar}
+	post := func(path, body string) int {
+		req, err := http.NewRequest("POST", base+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", origin)
+		res, err := c.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	signUp = post("/api/auth/sign-up/email", `{"name":"Loop","email":"`+email+`","password":"correct-horse-1"}`)
+	res, err := c.Get(base + "/api/me")
+	require.NoError(t, err)
+	res.Body.Close()
+	session = res.StatusCode
+	signOut = post("/api/auth/sign-out", `{}`)
+	return signUp, session, signOut
+}
+
+// Without BETTER_AUTH_SECRET (development) the example listens on 127.0.0.1
+// only, says so, and trusts both loopback names of its own port, so the page
+// and curl work at localhost and at 127.0.0.1; other origins stay refused.
+func TestExampleDevelopmentLoopback(t *testing.T) {
+	base, logs := startExampleLogged(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_SECRET": "", "BETTER_AUTH_URL": ""})
+	port := strings.TrimPrefix(base, "http://127.0.0.1:")
+	for i, origin := range []string{"http://localhost:" + port, "http://127.0.0.1:" + port} {
+		up, me, out := signUpAndOut(t, base, origin, fmt.Sprintf("loop%d@example.com", i))
+		assert.Equal(t, []int{200, 200, 200}, []int{up, me, out}, "sign-up, /api/me, sign-out from %s", origin)
+	}
+	up, _, _ := signUpAndOut(t, base, "http://evil.example", "evil@example.com")
+	assert.Equal(t, 403, up, "a foreign origin is still refused")
+	up, _, _ = signUpAndOut(t, base, "http://localhost:1", "other-port@example.com")
+	assert.Equal(t, 403, up, "another loopback port is still refused")
+
+	assert.Contains(t, logs.String(), "listening on loopback only (BETTER_AUTH_SECRET is unset")
+	assert.Contains(t, logs.String(), "addr=127.0.0.1:"+port+" ")
+	if ip := nonLoopbackIP(t); ip != "" {
+		conn, err := net.DialTimeout("tcp", net.JoinHostPort(ip, port), 5*time.Second)
+		if err == nil {
+			conn.Close()
+		}
+		assert.Error(t, err, "not reachable at this machine's address %s", ip)
+	}
+}
+
+// With a secret the example trusts only BETTER_AUTH_URL's origin (here
+// 127.0.0.1), not localhost, and listens on every interface.
+func TestExampleWithSecretTrustsOnlyBaseURL(t *testing.T) {
+	base, logs := startExampleLogged(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_SECRET": "example-test-secret-0123456789abcdef"})
+	port := strings.TrimPrefix(base, "http://127.0.0.1:")
+	up, _, _ := signUpAndOut(t, base, "http://localhost:"+port, "local@example.com")
+	assert.Equal(t, 403, up)
+	up, me, out := signUpAndOut(t, base, base, "base@example.com")
+	assert.Equal(t, []int{200, 200, 200}, []int{up, me, out})
+	assert.Contains(t, logs.String(), `msg="basic: listening" addr=:`+port+" ")
+}
+
+// nonLoopbackIP returns an IPv4 address of this machine other than
+// loopback, or "" if it has none.
+func nonLoopbackIP(t *testing.T) string {
+	addrs, err := net.InterfaceAddrs()
+	require.NoError(t, err)
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP.String()
+		}
+	}
+	return ""
 }

@@ -73,7 +73,7 @@ func (d *data) clone() *data {
 	}
 }
 
-var _ betterauth.Store = (*Store)(nil)
+var _ betterauth.LayoutStore = (*Store)(nil)
 
 // New returns an empty store for the schema (which matters for additional
 // fields and the id mode). It returns an error if the schema is invalid.
@@ -676,3 +676,7 @@ func (s *Store) DeleteExpiredVerifications(ctx context.Context, now time.Time, l
 	})
 	return n, err
 }
+
+// Layout returns the resolved schema the store was built with; betterauth.New
+// takes Config.Schema from it.
+func (s *Store) Layout() *betterauth.Layout { return s.layout }

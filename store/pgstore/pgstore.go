@@ -59,7 +59,8 @@ func New(pool *pgxpool.Pool, schema betterauth.Schema) (*Store, error) {
 	return &Store{pool: pool, q: pool, layout: layout, sql: buildStatements(layout)}, nil
 }
 
-// Layout returns the resolved schema the store was built with.
+// Layout returns the resolved schema the store was built with; betterauth.New
+// takes Config.Schema from it.
 func (s *Store) Layout() *betterauth.Layout { return s.layout }
 
 // InTx implements betterauth.Store. The transaction uses PostgreSQL's

@@ -2,10 +2,17 @@
 // pass. A store package calls Run from its tests:
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, schema, func(t *testing.T) betterauth.Store { return newStore(t, schema) })
+//		schema := betterauth.Schema{}
+//		storetest.Run(t, schema, func(t *testing.T) betterauth.Store {
+//			st, err := memstore.New(schema) // your store's constructor
+//			if err != nil {
+//				t.Fatal(err)
+//			}
+//			return st
+//		})
 //	}
 //
-// newStore may return a fresh store for each case or the same one: the cases
+// The function may return a fresh store for each case or the same one: the cases
 // use fresh random emails, tokens and identifiers and do not assume empty
 // tables.
 package storetest
