@@ -113,10 +113,10 @@ type VerificationStore interface {
 	ConsumeVerification(ctx context.Context, identifier string) (*Verification, error)
 	// IncrementVerification counts under identifier, atomically: it adds one
 	// to the integer value of the newest row under identifier whose ExpiresAt
-	// is after now, moves that row's ExpiresAt to expiresAt and returns the
-	// new count; without such a row it creates one with value "1" and that
-	// expiry and returns 1. A value that is not a non-negative integer counts
-	// as 0. Of n concurrent calls on one identifier each returns a different
+	// is after now (leaving its ExpiresAt as it is) and returns the new
+	// count; without such a row it creates one with value "1" expiring at
+	// expiresAt and returns 1. A value that is not a non-negative integer
+	// counts as 0. Of n concurrent calls on one identifier each returns a different
 	// count and the count ends n higher; rows written by other methods at the
 	// same time may be ignored or counted. Inside InTx the count is taken in
 	// the transaction (and other callers wait for it to end).

@@ -678,7 +678,7 @@ func (s *Store) IncrementVerification(ctx context.Context, identifier string, no
 		}
 		n = count(live.v.Value) + 1
 		live.v.Value = strconv.FormatInt(n, 10)
-		live.v.ExpiresAt, live.v.UpdatedAt = ts(expiresAt), ts(now)
+		live.v.UpdatedAt = ts(now)
 		d.verifs[live.v.ID] = live
 		return nil
 	})

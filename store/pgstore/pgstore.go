@@ -562,7 +562,7 @@ func (s *Store) IncrementVerification(ctx context.Context, identifier string, no
 			return mapErr(op, err)
 		}
 		var value string
-		err := tx.q.QueryRow(ctx, s.sql.incrementVerification, identifier, now.UTC(), expiresAt.UTC()).Scan(&value)
+		err := tx.q.QueryRow(ctx, s.sql.incrementVerification, identifier, now.UTC()).Scan(&value)
 		if errors.Is(err, pgx.ErrNoRows) {
 			n = 1
 			return tx.CreateVerification(ctx, &betterauth.Verification{Identifier: identifier, Value: "1", ExpiresAt: expiresAt, CreatedAt: now, UpdatedAt: now})

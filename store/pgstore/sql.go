@@ -144,7 +144,7 @@ func buildStatements(l *betterauth.Layout) *statements {
 	// in read committed each statement sees what committed before it began.
 	s.lockIdentifier = "SELECT pg_advisory_xact_lock($1::int4, $2::int4)"
 	s.incrementVerification = fmt.Sprintf(
-		"UPDATE %[1]s SET %[2]s = (CASE WHEN %[2]s ~ '^[0-9]{1,18}$' THEN %[2]s::bigint ELSE 0 END + 1)::text, %[3]s = $3, %[4]s = $2 "+
+		"UPDATE %[1]s SET %[2]s = (CASE WHEN %[2]s ~ '^[0-9]{1,18}$' THEN %[2]s::bigint ELSE 0 END + 1)::text, %[4]s = $2 "+
 			"WHERE %[5]s = (SELECT %[5]s FROM %[1]s WHERE %[6]s = $1 AND %[3]s > $2 ORDER BY %[7]s DESC LIMIT 1) RETURNING %[2]s",
 		v.name, v.c("value"), v.c("expiresAt"), v.c("updatedAt"), v.c("id"), v.c("identifier"), v.c("createdAt"))
 	s.deleteVerificationsByValue = fmt.Sprintf("DELETE FROM %s WHERE %s = $1 AND left(%s, length($2::text)) = $2::text",
