@@ -111,17 +111,26 @@ type EmailAndPasswordConfig struct {
 	SendResetPassword SendEmailFunc
 	// ResetPasswordTokenExpiresIn is a reset link's lifetime; default 1 hour.
 	ResetPasswordTokenExpiresIn time.Duration
-	// RevokeSessionsOnPasswordReset signs the user out everywhere when the
-	// password is reset.
-	RevokeSessionsOnPasswordReset bool
-	// MaxFailedSignIns locks an account's password sign-in after this many
-	// consecutive wrong passwords, whatever address they come from (NIST
-	// SP 800-63B); 0, Better Auth's behaviour, means no cap. While locked the
-	// answer stays the ordinary 401, so the lock reveals nothing; a correct
-	// sign-in before the cap, or a password reset, clears the count.
+	// RevokeSessionsOnPasswordReset: a password reset signs the user out
+	// everywhere. Nil means true, unlike Better Auth (whose
+	// revokeSessionsOnPasswordReset is off by default): whoever forced the
+	// reset may hold a session. Point it at false (new(bool)) to keep
+	// sessions.
+	RevokeSessionsOnPasswordReset *bool
+	// MaxFailedSignIns caps the wrong passwords an account takes within
+	// FailedSignInWindow, whatever address they come from (NIST SP 800-63B):
+	// at sign-in, and at verify-password, change-password and delete-user.
+	// Each attempt is counted before its password is checked, atomically, so
+	// parallel attempts get at most this many checks; past the cap the
+	// account is locked: every attempt, even with the right password, is
+	// refused with the endpoint's ordinary wrong-password answer (401 at
+	// sign-in), after the time a check takes, so the lock reveals nothing.
+	// A right password before the cap, or a password reset, clears the
+	// count. 0, Better Auth's behaviour, means no cap.
 	MaxFailedSignIns int
-	// FailedSignInWindow is how long failures are remembered (and a lock
-	// lasts) after the last one; default 15 minutes.
+	// FailedSignInWindow is how long a count lives, from the first wrong
+	// password (a lock ends with it; attempts during the lock do not extend
+	// it); default 15 minutes.
 	FailedSignInWindow time.Duration
 }
 

@@ -204,7 +204,6 @@ func TestPasswordResetFlow(t *testing.T) {
 				st := b.new(t, betterauth.Schema{})
 				a, clock := newAuth(t, st, func(c *betterauth.Config) {
 					c.EmailAndPassword.SendResetPassword = mail.send
-					c.EmailAndPassword.RevokeSessionsOnPasswordReset = true
 					c.Verification.StoreIdentifierHashed = hashed
 				})
 				h := a.Handler()

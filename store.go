@@ -111,6 +111,20 @@ type VerificationStore interface {
 	// and returns the newest of them, or ErrNotFound. Of several concurrent
 	// callers exactly one gets the row; the others get ErrNotFound.
 	ConsumeVerification(ctx context.Context, identifier string) (*Verification, error)
+	// IncrementVerification counts under identifier, atomically: it adds one
+	// to the integer value of the newest row under identifier whose ExpiresAt
+	// is after now (leaving its ExpiresAt as it is) and returns the new
+	// count; without such a row it creates one with value "1" expiring at
+	// expiresAt and returns 1. A value that is not a non-negative integer
+	// counts as 0. Of n concurrent calls on one identifier each returns a different
+	// count and the count ends n higher; rows written by other methods at the
+	// same time may be ignored or counted. Inside InTx the count is taken in
+	// the transaction (and other callers wait for it to end).
+	IncrementVerification(ctx context.Context, identifier string, now, expiresAt time.Time) (int64, error)
+	// DeleteVerificationsByValue deletes every row whose Value equals value
+	// and whose Identifier starts with identifierPrefix (whatever the
+	// identifier when the prefix is empty) and returns how many it deleted.
+	DeleteVerificationsByValue(ctx context.Context, value, identifierPrefix string) (int64, error)
 	// DeleteVerification deletes the row with that id, or returns ErrNotFound.
 	DeleteVerification(ctx context.Context, id string) error
 	// DeleteExpiredVerifications deletes at most limit rows whose ExpiresAt is

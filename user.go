@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -273,34 +273,23 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, er
 		if _, err := a.hasher.Hash(ctx, in.Password); err != nil {
 			return nil, fmt.Errorf("betterauth: hashing the password: %w", err)
 		}
+		userID, reason := "", "unknown_user"
+		if u != nil {
+			userID, reason = u.ID, "no_password" // a user without a credential account
+		}
+		a.audit(ctx, slog.LevelWarn, EventLoginFail, userID, slog.String("reason", reason))
 		return nil, ErrInvalidEmailOrPassword
 	}
-	failures, err := a.failedSignIns(ctx, u.ID)
-	if err != nil {
+	switch check, err := a.checkPassword(ctx, u.ID, acct, in.Password); {
+	case err != nil:
 		return nil, err
-	}
-	if max := a.cfg.EmailAndPassword.MaxFailedSignIns; max > 0 && failures >= max {
-		if _, err := a.hasher.Hash(ctx, in.Password); err != nil { // the time a check takes
-			return nil, fmt.Errorf("betterauth: hashing the password: %w", err)
-		}
-		a.logger.WarnContext(ctx, "betterauth: sign-in refused: account locked after failed attempts", "user", u.ID)
+	case check != passwordOK:
+		a.audit(ctx, slog.LevelWarn, EventLoginFail, u.ID, slog.String("reason", check.String()))
 		return nil, ErrInvalidEmailOrPassword
-	}
-	if ok, err := a.verifyPassword(ctx, acct, in.Password); err != nil {
-		return nil, err
-	} else if !ok {
-		if err := a.recordFailedSignIn(ctx, u.ID, failures); err != nil {
-			return nil, err
-		}
-		return nil, ErrInvalidEmailOrPassword
-	}
-	if failures > 0 {
-		if err := a.clearFailedSignIns(ctx, a.store, u.ID); err != nil {
-			return nil, err
-		}
 	}
 	a.rehashIfOutdated(ctx, acct, in.Password)
 	if a.cfg.EmailAndPassword.RequireEmailVerification && !u.EmailVerified {
+		a.audit(ctx, slog.LevelWarn, EventLoginFail, u.ID, slog.String("reason", "email_not_verified"))
 		ev := a.cfg.EmailVerification
 		if ev.SendVerificationEmail != nil && ev.SendOnSignIn {
 			e, err := a.verificationEmail(u, in.CallbackURL)
@@ -315,6 +304,7 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, er
 	if err != nil {
 		return nil, err
 	}
+	a.audit(ctx, slog.LevelInfo, EventLoginSuccess, u.ID)
 	return &AuthResult{User: u, Session: s}, nil
 }
 
@@ -342,6 +332,71 @@ func (a *Auth) credentialAccount(ctx context.Context, userID string) (*Account, 
 		return nil, unavailable("credential account", err)
 	}
 	return acct, nil
+}
+
+// passwordCheck is the outcome of checkPassword.
+type passwordCheck int
+
+const (
+	passwordOK passwordCheck = iota
+	passwordWrong
+	passwordLocked
+)
+
+// String is the check's audit reason.
+func (c passwordCheck) String() string {
+	switch c {
+	case passwordOK:
+		return "ok"
+	case passwordWrong:
+		return "wrong_password"
+	default:
+		return "locked"
+	}
+}
+
+// checkPassword checks password against the user's credential account
+// under MaxFailedSignIns; sign-in, verify-password, change-password and
+// delete-user all come through here. The attempt is counted first,
+// atomically, so that parallel attempts can make at most the cap's worth of
+// password checks: past the cap the answer is passwordLocked without a
+// check (after the time a check takes, so timing does not show the lock).
+// A wrong password stays counted; the one that reaches the cap writes
+// EventLoginLock. A right one clears the count.
+func (a *Auth) checkPassword(ctx context.Context, userID string, acct *Account, password string) (passwordCheck, error) {
+	limit := int64(a.cfg.EmailAndPassword.MaxFailedSignIns)
+	if limit <= 0 {
+		ok, err := a.verifyPassword(ctx, acct, password)
+		if err != nil || !ok {
+			return passwordWrong, err
+		}
+		return passwordOK, nil
+	}
+	now := a.clock()
+	n, err := a.store.IncrementVerification(ctx, a.storedIdentifier(failedSignInID(userID)), now, now.Add(a.cfg.EmailAndPassword.FailedSignInWindow))
+	if err != nil {
+		return passwordWrong, unavailable("count failed sign-ins", err)
+	}
+	if n > limit {
+		if _, err := a.hasher.Hash(ctx, password); err != nil {
+			return passwordWrong, fmt.Errorf("betterauth: hashing the password: %w", err)
+		}
+		return passwordLocked, nil
+	}
+	ok, err := a.verifyPassword(ctx, acct, password)
+	if err != nil {
+		return passwordWrong, err
+	}
+	if !ok {
+		if n == limit {
+			a.audit(ctx, slog.LevelWarn, EventLoginLock, userID, slog.Int64("failures", n))
+		}
+		return passwordWrong, nil
+	}
+	if err := a.clearFailedSignIns(ctx, a.store, userID); err != nil {
+		return passwordWrong, err
+	}
+	return passwordOK, nil
 }
 
 // verifyPassword checks password against the account's hash. A hash the
@@ -423,10 +478,8 @@ func (a *Auth) ChangePassword(ctx context.Context, userID, current, next string,
 	if err != nil {
 		return nil, fmt.Errorf("betterauth: hashing the password: %w", err)
 	}
-	if ok, err := a.verifyPassword(ctx, acct, current); err != nil {
+	if err := a.checkCurrentPassword(ctx, userID, acct, current, "change_password"); err != nil {
 		return nil, err
-	} else if !ok {
-		return nil, ErrInvalidPassword
 	}
 	var s *Session
 	err = a.inTx(ctx, "change password", func(ctx context.Context, tx Store) error {
@@ -460,11 +513,19 @@ func (a *Auth) VerifyPassword(ctx context.Context, userID, password string) erro
 	if acct == nil || acct.Password == "" {
 		return ErrInvalidPassword
 	}
-	ok, err := a.verifyPassword(ctx, acct, password)
+	return a.checkCurrentPassword(ctx, userID, acct, password, "verify_password")
+}
+
+// checkCurrentPassword is checkPassword for the endpoints that confirm a
+// signed-in user's password: a wrong password, or a locked account, is
+// ErrInvalidPassword and an EventPasswordChangeFail record.
+func (a *Auth) checkCurrentPassword(ctx context.Context, userID string, acct *Account, password, endpoint string) error {
+	check, err := a.checkPassword(ctx, userID, acct, password)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if check != passwordOK {
+		a.audit(ctx, slog.LevelWarn, EventPasswordChangeFail, userID, slog.String("reason", check.String()), slog.String("endpoint", endpoint))
 		return ErrInvalidPassword
 	}
 	return nil
@@ -503,10 +564,8 @@ func (a *Auth) DeleteUser(ctx context.Context, sd *SessionData, in DeleteUserInp
 		if acct == nil || acct.Password == "" {
 			return false, ErrCredentialAccountNotFound
 		}
-		if ok, err := a.verifyPassword(ctx, acct, *in.Password); err != nil {
+		if err := a.checkCurrentPassword(ctx, sd.User.ID, acct, *in.Password, "delete_user"); err != nil {
 			return false, err
-		} else if !ok {
-			return false, ErrInvalidPassword
 		}
 	}
 	if in.Token != "" {
@@ -651,36 +710,8 @@ func (a *Auth) ChangeEmail(ctx context.Context, sd *SessionData, newEmail, callb
 }
 
 // failedSignInID is the verification identifier that counts a user's
-// consecutive failed sign-ins.
+// consecutive wrong passwords (checkPassword).
 func failedSignInID(userID string) string { return "failed-sign-in:" + userID }
-
-// failedSignIns returns the user's recent consecutive failures (0 when the
-// cap is off).
-func (a *Auth) failedSignIns(ctx context.Context, userID string) (int, error) {
-	if a.cfg.EmailAndPassword.MaxFailedSignIns <= 0 {
-		return 0, nil
-	}
-	v, err := a.findVerification(ctx, failedSignInID(userID))
-	if err != nil || v == nil {
-		return 0, err
-	}
-	n, _ := strconv.Atoi(v.Value)
-	return n, nil
-}
-
-// recordFailedSignIn replaces the count with count+1, remembered for the window.
-func (a *Auth) recordFailedSignIn(ctx context.Context, userID string, count int) error {
-	if a.cfg.EmailAndPassword.MaxFailedSignIns <= 0 {
-		return nil
-	}
-	return a.inTx(ctx, "record failed sign-in", func(ctx context.Context, tx Store) error {
-		if err := a.clearFailedSignIns(ctx, tx, userID); err != nil {
-			return err
-		}
-		_, err := a.createVerification(ctx, tx, failedSignInID(userID), strconv.Itoa(count+1), a.cfg.EmailAndPassword.FailedSignInWindow)
-		return err
-	})
-}
 
 // clearFailedSignIns forgets the user's failures.
 func (a *Auth) clearFailedSignIns(ctx context.Context, st Store, userID string) error {

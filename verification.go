@@ -40,6 +40,9 @@ var (
 	ErrInvalidUser                 = apiErr(http.StatusUnauthorized, "INVALID_USER", "Invalid user")
 )
 
+// resetPrefix starts the identifier of a reset link's row.
+const resetPrefix = "reset-password:"
+
 // resetMessage is request-password-reset's answer, the same whether or not
 // the email belongs to an account.
 const resetMessage = "If this email exists in our system, check your email for the reset link"
@@ -342,7 +345,7 @@ func (a *Auth) RequestPasswordReset(ctx context.Context, email, redirectTo strin
 	u, err := a.store.GetUserByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
 		// Cost what the other branch costs: one more round trip.
-		if _, err := a.findVerification(ctx, "reset-password:"+token); err != nil {
+		if _, err := a.findVerification(ctx, resetPrefix+token); err != nil {
 			return err
 		}
 		return nil
@@ -350,7 +353,7 @@ func (a *Auth) RequestPasswordReset(ctx context.Context, email, redirectTo strin
 	if err != nil {
 		return unavailable("request password reset", err)
 	}
-	v, err := a.createVerification(ctx, a.store, "reset-password:"+token, u.ID, a.cfg.EmailAndPassword.ResetPasswordTokenExpiresIn)
+	v, err := a.createVerification(ctx, a.store, resetPrefix+token, u.ID, a.cfg.EmailAndPassword.ResetPasswordTokenExpiresIn)
 	if err != nil {
 		return err
 	}
@@ -365,14 +368,19 @@ func (a *Auth) RequestPasswordReset(ctx context.Context, email, redirectTo strin
 
 // CheckResetToken reports whether a reset token is live, without using it.
 func (a *Auth) CheckResetToken(ctx context.Context, token string) (bool, error) {
-	v, err := a.findVerification(ctx, "reset-password:"+token)
+	v, err := a.findVerification(ctx, resetPrefix+token)
 	return v != nil, err
 }
 
 // ResetPassword sets a new password with a reset token. The token is
 // consumed in the same transaction as the password update, so of two
-// concurrent uses exactly one succeeds; a credential account is created if
-// the user had none; with RevokeSessionsOnPasswordReset every session goes.
+// concurrent uses exactly one succeeds, and the user's other reset links
+// die with it; a credential account is created if the user had none; the
+// failed-sign-in count is cleared; every session of the user goes unless
+// RevokeSessionsOnPasswordReset is false. With StoreIdentifierHashed the
+// stored identifiers say nothing of their purpose, so every verification
+// row holding the user's id goes: other reset links and pending
+// delete-account confirmations.
 func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) error {
 	if token == "" {
 		return ErrInvalidToken
@@ -380,7 +388,7 @@ func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) err
 	if err := a.checkNewPassword(ctx, newPassword); err != nil {
 		return err
 	}
-	id := "reset-password:" + token
+	id := resetPrefix + token
 	v, err := a.findVerification(ctx, id)
 	if err != nil {
 		return err
@@ -406,10 +414,19 @@ func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) err
 			return ErrInvalidToken
 		}
 		userID := taken.Value
+		// The user's other reset links: plain identifiers carry the prefix;
+		// hashed ones carry none, so every row with the user's id goes.
+		prefix := resetPrefix
+		if a.cfg.Verification.StoreIdentifierHashed {
+			prefix = ""
+		}
+		if _, err := tx.DeleteVerificationsByValue(ctx, userID, prefix); err != nil {
+			return err
+		}
 		if err := a.clearFailedSignIns(ctx, tx, userID); err != nil {
 			return err
 		}
-		if a.cfg.EmailAndPassword.RevokeSessionsOnPasswordReset {
+		if revoke := a.cfg.EmailAndPassword.RevokeSessionsOnPasswordReset; revoke == nil || *revoke {
 			if _, err := tx.DeleteUserSessions(ctx, userID, ""); err != nil {
 				return err
 			}

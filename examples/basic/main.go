@@ -12,6 +12,8 @@
 //	BETTER_AUTH_ID_MODE          "uuid" for database-generated uuid ids (as Better Auth's generateId: "uuid")
 //	BETTER_AUTH_REQUIRE_EMAIL_VERIFICATION  "true": sign-in needs a verified email
 //	BETTER_AUTH_RATE_LIMIT       "true": Better Auth's rate limits (per client address, in memory)
+//	BETTER_AUTH_MAX_FAILED_SIGN_INS  wrong passwords an account takes in 15 minutes before it is locked
+//	                             (an integer; unset or empty: no cap, as in Better Auth)
 //	BETTER_AUTH_SCHEMA           path of a JSON schema configuration in Better Auth's words (table and
 //	                             column names, additionalFields, generateId), as `betterauth generate --config` takes
 //
@@ -42,6 +44,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -155,6 +158,13 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	cfg.User.DeleteUser.Enabled = true
 	cfg.User.DeleteUser.SendDeleteAccountVerification = mailer("delete-account")
 	cfg.RateLimit.Enabled = os.Getenv("BETTER_AUTH_RATE_LIMIT") == "true"
+	if v := os.Getenv("BETTER_AUTH_MAX_FAILED_SIGN_INS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("BETTER_AUTH_MAX_FAILED_SIGN_INS %q: want a whole number, 0 or more", v)
+		}
+		cfg.EmailAndPassword.MaxFailedSignIns = n
+	}
 	auth, err := betterauth.New(cfg)
 	if err != nil {
 		return err

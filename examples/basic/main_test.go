@@ -322,3 +322,43 @@ func nonLoopbackIP(t *testing.T) string {
 	}
 	return ""
 }
+
+// BETTER_AUTH_MAX_FAILED_SIGN_INS caps wrong passwords per account.
+func TestExampleMaxFailedSignIns(t *testing.T) {
+	base := startExample(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_SECRET": "", "BETTER_AUTH_MAX_FAILED_SIGN_INS": "2"})
+	post := func(path, body string) int {
+		req, err := http.NewRequest("POST", base+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", base)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	require.Equal(t, 200, post("/api/auth/sign-up/email", `{"name":"Max","email":"max@example.com","password":"correct-horse-1"}`))
+	assert.Equal(t, 401, post("/api/auth/sign-in/email", `{"email":"max@example.com","password":"wrong-horse-1"}`))
+	assert.Equal(t, 401, post("/api/auth/sign-in/email", `{"email":"max@example.com","password":"wrong-horse-2"}`))
+	assert.Equal(t, 401, post("/api/auth/sign-in/email", `{"email":"max@example.com","password":"correct-horse-1"}`), "locked after two")
+}
+
+// An invalid BETTER_AUTH_MAX_FAILED_SIGN_INS stops the start with an error
+// naming it; empty means no cap.
+func TestExampleMaxFailedSignInsInvalid(t *testing.T) {
+	for _, v := range []string{"five", "-1", "2.5", ""} {
+		t.Run(v, func(t *testing.T) {
+			t.Setenv("PORT", freePort(t))
+			t.Setenv("DATABASE_URL", "")
+			t.Setenv("BETTER_AUTH_MAX_FAILED_SIGN_INS", v)
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // a start that gets through stops at once
+			err := run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if v == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "BETTER_AUTH_MAX_FAILED_SIGN_INS")
+		})
+	}
+}

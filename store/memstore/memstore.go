@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -646,6 +647,67 @@ func (s *Store) ConsumeVerification(ctx context.Context, identifier string) (*be
 		return nil
 	})
 	return out, err
+}
+
+// IncrementVerification implements betterauth.VerificationStore. The
+// store's lock is held from reading the count to writing it.
+func (s *Store) IncrementVerification(ctx context.Context, identifier string, now, expiresAt time.Time) (int64, error) {
+	var n int64
+	err := s.do(ctx, func(d *data) error {
+		var live row[betterauth.Verification]
+		found := false
+		for _, r := range d.verifs {
+			if r.v.Identifier != identifier || !r.v.ExpiresAt.After(now) {
+				continue
+			}
+			if !found || r.v.CreatedAt.After(live.v.CreatedAt) || (r.v.CreatedAt.Equal(live.v.CreatedAt) && r.seq > live.seq) {
+				live, found = r, true
+			}
+		}
+		if !found {
+			id, err := s.newID()
+			if err != nil {
+				return fmt.Errorf("memstore: increment verification: %w", err)
+			}
+			n = 1
+			d.seq++
+			d.verifs[id] = row[betterauth.Verification]{seq: d.seq, v: betterauth.Verification{
+				ID: id, Identifier: identifier, Value: "1", ExpiresAt: ts(expiresAt), CreatedAt: ts(now), UpdatedAt: ts(now),
+			}}
+			return nil
+		}
+		n = count(live.v.Value) + 1
+		live.v.Value = strconv.FormatInt(n, 10)
+		live.v.UpdatedAt = ts(now)
+		d.verifs[live.v.ID] = live
+		return nil
+	})
+	return n, err
+}
+
+// count reads a verification value as a count: 1 to 18 decimal digits, or
+// else 0 (pgstore's rule).
+func count(value string) int64 {
+	if len(value) == 0 || len(value) > 18 || strings.Trim(value, "0123456789") != "" {
+		return 0
+	}
+	n, _ := strconv.ParseInt(value, 10, 64)
+	return n
+}
+
+// DeleteVerificationsByValue implements betterauth.VerificationStore.
+func (s *Store) DeleteVerificationsByValue(ctx context.Context, value, identifierPrefix string) (int64, error) {
+	var n int64
+	err := s.do(ctx, func(d *data) error {
+		for id, r := range d.verifs {
+			if r.v.Value == value && strings.HasPrefix(r.v.Identifier, identifierPrefix) {
+				delete(d.verifs, id)
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 // DeleteVerification implements betterauth.VerificationStore.

@@ -2,8 +2,9 @@
 //
 // Its SQL is built once, in New, from the schema's layout (quoted
 // identifiers, so renamed tables and columns, reserved words such as "user"
-// and additional fields all work). Every operation is one round trip;
-// GetSessionByToken joins the session and its user. PostgreSQL errors are
+// and additional fields all work). Every operation is one round trip
+// (IncrementVerification excepted: a short transaction that takes an
+// advisory lock); GetSessionByToken joins the session and its user. PostgreSQL errors are
 // mapped to betterauth's sentinels (unique violation → ErrConflict, missing
 // row or referenced user → ErrNotFound), so callers never import pgx.
 //
@@ -16,6 +17,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,11 +72,19 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx better
 	if s.inTx {
 		return fn(ctx, s)
 	}
+	return s.tx(ctx, func(tx *Store) error { return fn(ctx, tx) })
+}
+
+// tx runs fn with a store bound to a transaction: the current one inside
+// InTx, else a new one.
+func (s *Store) tx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
 	// BeginFunc rolls back when fn fails or panics, and commits otherwise.
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return fn(ctx, &Store{pool: s.pool, q: tx, inTx: true, layout: s.layout, sql: s.sql})
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return fn(&Store{pool: s.pool, q: tx, inTx: true, layout: s.layout, sql: s.sql})
 	})
-	return err
 }
 
 // mapErr turns PostgreSQL errors into betterauth's sentinels. The error text
@@ -526,6 +537,51 @@ func (s *Store) ConsumeVerification(ctx context.Context, identifier string) (*be
 		return nil, fmt.Errorf("pgstore: consume verification: %w", betterauth.ErrNotFound)
 	}
 	return newest, nil
+}
+
+// lockClass is the first key of the advisory locks the store takes
+// ("bavf"); the second is a hash of the table and identifier. A collision
+// only makes two unrelated counters wait for each other.
+const lockClass int32 = 0x62617666
+
+func identifierLockKey(table, identifier string) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(table))
+	h.Write([]byte{0})
+	h.Write([]byte(identifier))
+	return int32(h.Sum32())
+}
+
+// IncrementVerification implements betterauth.VerificationStore: in one
+// transaction (the caller's, inside InTx) it takes an advisory lock on the
+// identifier, then updates the live row or inserts one.
+func (s *Store) IncrementVerification(ctx context.Context, identifier string, now, expiresAt time.Time) (int64, error) {
+	const op = "increment verification"
+	var n int64
+	err := s.tx(ctx, func(tx *Store) error {
+		if _, err := tx.q.Exec(ctx, s.sql.lockIdentifier, lockClass, identifierLockKey(s.sql.verification.name, identifier)); err != nil {
+			return mapErr(op, err)
+		}
+		var value string
+		err := tx.q.QueryRow(ctx, s.sql.incrementVerification, identifier, now.UTC()).Scan(&value)
+		if errors.Is(err, pgx.ErrNoRows) {
+			n = 1
+			return tx.CreateVerification(ctx, &betterauth.Verification{Identifier: identifier, Value: "1", ExpiresAt: expiresAt, CreatedAt: now, UpdatedAt: now})
+		}
+		if err != nil {
+			return mapErr(op, err)
+		}
+		if n, err = strconv.ParseInt(value, 10, 64); err != nil {
+			return fmt.Errorf("pgstore: %s: %w", op, err)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// DeleteVerificationsByValue implements betterauth.VerificationStore.
+func (s *Store) DeleteVerificationsByValue(ctx context.Context, value, identifierPrefix string) (int64, error) {
+	return s.execCount(ctx, "delete verifications by value", s.sql.deleteVerificationsByValue, value, identifierPrefix)
 }
 
 // DeleteVerification implements betterauth.VerificationStore.

@@ -88,6 +88,8 @@ type statements struct {
 	accountByKey, listAccounts, deleteAccount string
 
 	verificationNewest, consumeVerification, deleteVerification, deleteExpiredVerifications string
+
+	lockIdentifier, incrementVerification, deleteVerificationsByValue string
 }
 
 func buildStatements(l *betterauth.Layout) *statements {
@@ -134,6 +136,19 @@ func buildStatements(l *betterauth.Layout) *statements {
 	// finds the rows gone. The newest row is picked from what was returned.
 	s.consumeVerification = fmt.Sprintf("DELETE FROM %s WHERE %s = $1 RETURNING %s", v.name, v.c("identifier"), v.cols)
 	s.deleteVerification = fmt.Sprintf("DELETE FROM %s WHERE %s = $1", v.name, v.c("id"))
+	// The verification table has no unique index on the identifier (Better
+	// Auth's schema), so counting cannot use INSERT ... ON CONFLICT: a
+	// transaction-scoped advisory lock on the identifier's hash serializes
+	// the counters of one identifier, then the live row is updated (or, when
+	// there is none, inserted). The lock is taken in a statement of its own:
+	// in read committed each statement sees what committed before it began.
+	s.lockIdentifier = "SELECT pg_advisory_xact_lock($1::int4, $2::int4)"
+	s.incrementVerification = fmt.Sprintf(
+		"UPDATE %[1]s SET %[2]s = (CASE WHEN %[2]s ~ '^[0-9]{1,18}$' THEN %[2]s::bigint ELSE 0 END + 1)::text, %[4]s = $2 "+
+			"WHERE %[5]s = (SELECT %[5]s FROM %[1]s WHERE %[6]s = $1 AND %[3]s > $2 ORDER BY %[7]s DESC LIMIT 1) RETURNING %[2]s",
+		v.name, v.c("value"), v.c("expiresAt"), v.c("updatedAt"), v.c("id"), v.c("identifier"), v.c("createdAt"))
+	s.deleteVerificationsByValue = fmt.Sprintf("DELETE FROM %s WHERE %s = $1 AND left(%s, length($2::text)) = $2::text",
+		v.name, v.c("value"), v.c("identifier"))
 	s.deleteExpiredVerifications = fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s WHERE %s <= $1 LIMIT $2)",
 		v.name, v.c("id"), v.c("id"), v.name, v.c("expiresAt"))
 	return s

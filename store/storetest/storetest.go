@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,6 +64,10 @@ func Run(t *testing.T, schema betterauth.Schema, newStore func(t *testing.T) bet
 		{"VerificationConsume", s.verificationConsume},
 		{"VerificationConsumeConcurrent", s.verificationConcurrent},
 		{"DeleteExpiredVerifications", s.deleteExpiredVerifications},
+		{"IncrementVerificationConcurrent", s.incrementConcurrent},
+		{"IncrementVerificationExpiry", s.incrementExpiry},
+		{"IncrementVerificationInTx", s.incrementInTx},
+		{"DeleteVerificationsByValue", s.deleteVerificationsByValue},
 		{"TxCommit", s.txCommit},
 		{"TxRollback", s.txRollback},
 		{"TxRollbackOnPanic", s.txPanic},
@@ -790,4 +795,147 @@ func (s *suite) txPanic(t *testing.T) {
 	assert.ErrorIs(t, err, betterauth.ErrNotFound)
 	// The store is still usable after the panic.
 	s.newUser(t, st)
+}
+
+// Twenty concurrent increments of one identifier: each caller sees a
+// different count, and the count ends at 20, in one row.
+func (s *suite) incrementConcurrent(t *testing.T) {
+	ctx := context.Background()
+	st := s.newStore(t)
+	id := "failed-sign-in:" + token(t)
+	const n = 20
+	got := make([]int64, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			c, err := st.IncrementVerification(ctx, id, base, base.Add(time.Hour))
+			if err != nil {
+				t.Errorf("increment: %v", err)
+			}
+			got[i] = c
+		})
+	}
+	close(start)
+	wg.Wait()
+	slices.Sort(got)
+	want := make([]int64, n)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	assert.Equal(t, want, got, "every caller saw a distinct count")
+	v, err := st.ConsumeVerification(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, "20", v.Value)
+	assert.Equal(t, base.Add(time.Hour), v.ExpiresAt)
+	_, err = st.GetVerification(ctx, id)
+	assert.ErrorIs(t, err, betterauth.ErrNotFound, "one row holds the count")
+}
+
+// An expired row does not count: the next increment starts again at 1.
+// Increments leave the expiry alone; a value that is no count counts as 0.
+func (s *suite) incrementExpiry(t *testing.T) {
+	ctx := context.Background()
+	st := s.newStore(t)
+	id := "failed-sign-in:" + token(t)
+	inc := func(now, expires time.Time) int64 {
+		t.Helper()
+		n, err := st.IncrementVerification(ctx, id, now, expires)
+		require.NoError(t, err)
+		return n
+	}
+	assert.EqualValues(t, 1, inc(base, base.Add(time.Minute)))
+	v, err := st.GetVerification(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, "1", v.Value)
+	assert.Equal(t, base.Add(time.Minute), v.ExpiresAt)
+	assert.Equal(t, base, v.CreatedAt)
+	s.assertID(t, v.ID)
+
+	assert.EqualValues(t, 2, inc(base.Add(30*time.Second), base.Add(90*time.Second)))
+	v, err = st.GetVerification(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, base.Add(time.Minute), v.ExpiresAt, "the expiry stays")
+	assert.Equal(t, base.Add(30*time.Second), v.UpdatedAt)
+
+	// At its expiry the row is dead: counting starts again.
+	assert.EqualValues(t, 1, inc(base.Add(time.Minute), base.Add(3*time.Minute)))
+	assert.EqualValues(t, 2, inc(base.Add(100*time.Second), base.Add(3*time.Minute)))
+
+	other := "failed-sign-in:" + token(t)
+	require.NoError(t, st.CreateVerification(ctx, &betterauth.Verification{Identifier: other, Value: "-7", ExpiresAt: base.Add(time.Hour), CreatedAt: base}))
+	n, err := st.IncrementVerification(ctx, other, base, base.Add(time.Hour))
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n, "a value that is no count counts as 0")
+}
+
+// Inside InTx the count belongs to the transaction: rolled back, it is gone.
+func (s *suite) incrementInTx(t *testing.T) {
+	ctx := context.Background()
+	st := s.newStore(t)
+	id := "failed-sign-in:" + token(t)
+	_, err := st.IncrementVerification(ctx, id, base, base.Add(time.Hour))
+	require.NoError(t, err)
+	err = st.InTx(ctx, func(ctx context.Context, tx betterauth.Store) error {
+		n, err := tx.IncrementVerification(ctx, id, base, base.Add(time.Hour))
+		require.NoError(t, err)
+		assert.EqualValues(t, 2, n)
+		n, err = tx.IncrementVerification(ctx, id, base, base.Add(time.Hour))
+		require.NoError(t, err)
+		assert.EqualValues(t, 3, n, "the transaction sees its own increments")
+		return errBoom
+	})
+	require.ErrorIs(t, err, errBoom)
+	v, err := st.GetVerification(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, "1", v.Value, "a rolled-back increment is gone")
+
+	err = st.InTx(ctx, func(ctx context.Context, tx betterauth.Store) error {
+		_, err := tx.IncrementVerification(ctx, id, base, base.Add(time.Hour))
+		return err
+	})
+	require.NoError(t, err)
+	v, err = st.GetVerification(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, "2", v.Value, "a committed one stays")
+}
+
+func (s *suite) deleteVerificationsByValue(t *testing.T) {
+	ctx := context.Background()
+	st := s.newStore(t)
+	mine, theirs := "user-"+token(t), "user-"+token(t)
+	add := func(identifier, value string) string {
+		t.Helper()
+		v := &betterauth.Verification{Identifier: identifier, Value: value, ExpiresAt: base.Add(time.Hour)}
+		require.NoError(t, st.CreateVerification(ctx, v))
+		return v.Identifier
+	}
+	reset1 := add("reset-password:"+token(t), mine)
+	reset2 := add("reset-password:"+token(t), mine)
+	del := add("delete-account-"+token(t), mine)
+	hashedLike := add(token(t), mine)
+	keep := add("reset-password:"+token(t), theirs)
+	wild := add("reset_password:"+token(t), mine)
+
+	n, err := st.DeleteVerificationsByValue(ctx, mine, "reset-password:")
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, n)
+	for _, id := range []string{reset1, reset2} {
+		_, err := st.GetVerification(ctx, id)
+		assert.ErrorIs(t, err, betterauth.ErrNotFound)
+	}
+	for _, id := range []string{del, hashedLike, keep, wild} {
+		_, err := st.GetVerification(ctx, id)
+		assert.NoError(t, err, "other prefixes and other values stay")
+	}
+	n, err = st.DeleteVerificationsByValue(ctx, mine, "reset%")
+	require.NoError(t, err)
+	assert.EqualValues(t, 0, n, "the prefix is text, not a pattern")
+
+	n, err = st.DeleteVerificationsByValue(ctx, mine, "")
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, n, "an empty prefix: every row with the value")
+	_, err = st.GetVerification(ctx, keep)
+	assert.NoError(t, err)
 }
