@@ -36,7 +36,9 @@ const (
 	EventTokenCreated = "authn_token_created"
 	// EventSessionExpired: a session ended (reason "logout", "revoked").
 	EventSessionExpired = "session_expired"
-	// EventRateLimitExceeded: a request was refused with 429.
+	// EventRateLimitExceeded: a request was refused with 429 ("path" names
+	// the route), or a mail was not sent because its address had its share
+	// (reason "mail_per_address", with "kind").
 	EventRateLimitExceeded = "excess_rate_limit_exceeded"
 	// EventCORSRefused: a cross-site request was refused (bad or missing
 	// Origin, cross-site navigation to sign-in).

@@ -41,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -254,8 +255,18 @@ type Config struct {
 	Cookies CookieConfig
 	// Bearer enables bearer tokens.
 	Bearer BearerConfig
-	// RateLimit configures per-client rate limits (off unless Enabled).
+	// RateLimit configures per-client rate limits and the per-address mail
+	// limit (on unless Development; see RateLimitConfig.Enabled).
 	RateLimit RateLimitConfig
+	// TrustedProxies are your reverse proxies' addresses or networks
+	// (Better Auth's advanced.ipAddress.trustedProxies). A request whose
+	// socket peer is one of them is taken to come from the address in
+	// X-Forwarded-For, walked from the right past the trusted hops, as
+	// Better Auth resolves it; any other request from its socket peer, so a
+	// client cannot choose its own address for session.ipAddress or the
+	// rate limits. List the proxies themselves, not a private range that
+	// also holds clients.
+	TrustedProxies []netip.Prefix
 	// EmailVerification configures email verification.
 	EmailVerification EmailVerificationConfig
 	// User configures changing the email and deleting users.
@@ -276,7 +287,8 @@ type Config struct {
 	// serve, database included; default 10 s. A hung database then answers
 	// 503 within it instead of holding requests open.
 	RequestTimeout time.Duration
-	// Development allows DefaultSecret (for local runs only).
+	// Development allows DefaultSecret and turns rate limiting off unless
+	// RateLimit.Enabled says otherwise (for local runs only).
 	Development bool
 	// Now is the clock; default time.Now. Tests inject a fake one.
 	Now func() time.Time
@@ -307,6 +319,8 @@ type Auth struct {
 	origins     []originPattern
 	cookies     cookieSet
 	limiter     *rateLimiter // nil when rate limiting is off
+	// mailLimiter counts mails per recipient; nil when that limit is off.
+	mailLimiter *rateLimiter
 	// bg tracks mail sent in the background; Shutdown waits for it.
 	bg sync.WaitGroup
 	// stopCleanup stops the cleanup loop started by StartCleanup.
@@ -440,6 +454,22 @@ func New(cfg Config) (*Auth, error) {
 		}
 		origins = append(origins, p)
 	}
+	if cfg.TrustedProxies, err = normalPrefixes(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
+	rl := &cfg.RateLimit
+	if rl.Window <= 0 {
+		rl.Window = 10 * time.Second
+	}
+	if rl.Max <= 0 {
+		rl.Max = 100
+	}
+	if rl.MailPerAddress.Window <= 0 {
+		rl.MailPerAddress.Window = time.Hour
+	}
+	if rl.MailPerAddress.Max == 0 {
+		rl.MailPerAddress.Max = 5
+	}
 	if cfg.PasswordHasher == nil {
 		cfg.PasswordHasher = NewScryptHasher(0)
 	}
@@ -457,8 +487,15 @@ func New(cfg Config) (*Auth, error) {
 		now: cfg.Now, secret: cfg.Secret, baseURL: base, basePath: cfg.BasePath, origins: origins,
 	}
 	a.cookies = newCookieSet(cfg.Cookies, secure)
-	if cfg.RateLimit.Enabled {
-		a.limiter = newRateLimiter(cfg.RateLimit)
+	limits := !cfg.Development
+	if rl.Enabled != nil {
+		limits = *rl.Enabled
+	}
+	if limits {
+		a.limiter = newRateLimiter(cfg.Now, maxRateKeys)
+		if rl.MailPerAddress.Max > 0 {
+			a.mailLimiter = newRateLimiter(cfg.Now, maxRateKeys)
+		}
 	}
 	return a, nil
 }

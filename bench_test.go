@@ -22,7 +22,8 @@ var benchUsers atomic.Int64
 // benchSession signs a user up on st and returns a request carrying its cookie.
 func benchSession(b *testing.B, st betterauth.Store) (*betterauth.Auth, *http.Request) {
 	b.Helper()
-	a, err := betterauth.New(betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, PasswordHasher: fastHasher})
+	a, err := betterauth.New(betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, PasswordHasher: fastHasher,
+		RateLimit: betterauth.RateLimitConfig{Enabled: new(false)}})
 	require.NoError(b, err)
 	email := fmt.Sprintf("bench-%d@example.com", benchUsers.Add(1))
 	res, err := a.SignUpEmail(context.Background(), betterauth.SignUpInput{Name: "Bench", Email: email, Password: "correct-horse-1"})

@@ -53,20 +53,28 @@ func (a *Auth) Handler() http.Handler {
 		defer cancel()
 		r = r.WithContext(a.withRequestInfo(ctx, r))
 		path, ok := strings.CutPrefix(r.URL.Path, a.basePath)
-		if ok && a.limiter != nil {
-			if allowed, retry := a.limiter.allow(a.limiter.clientKey(r)+"|"+path, a.limiter.rule(path), a.now()); !allowed {
-				tooManyRequests(w, retry)
+		rt, found := routes[path]
+		token, isReset := strings.CutPrefix(path, "/reset-password/")
+		isReset = ok && isReset && r.Method == http.MethodGet && !strings.Contains(token, "/")
+		// Only requests to a route count, so unknown paths cannot fill the
+		// limiter; reset links count under one key per client.
+		switch {
+		case isReset:
+			if !a.limit(w, r, path, "/reset-password/:token") {
+				return
+			}
+		case ok && found:
+			if !a.limit(w, r, path, path) {
 				return
 			}
 		}
-		rt, found := routes[path]
 		if path == "/get-session" && r.Method == http.MethodPost {
 			w.Header().Set("Cache-Control", "no-store")
 			w.Header().Set("Pragma", "no-cache")
 			a.writeError(w, r, ErrMethodNotAllowedDeferRequired)
 			return
 		}
-		if token, isReset := strings.CutPrefix(path, "/reset-password/"); ok && isReset && r.Method == http.MethodGet && !strings.Contains(token, "/") {
+		if isReset {
 			err := a.checkRedirectTargets(r, nil)
 			if err == nil {
 				err = a.handleResetPasswordCallback(w, r, token)

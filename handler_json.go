@@ -178,7 +178,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // with a generic message, and is logged.
 func (a *Auth) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *APIError
+	var rle *RateLimitError
 	switch {
+	case errors.As(err, &rle):
+		tooManyRequests(w, rle.retrySeconds())
 	case errors.As(err, &ae):
 		body := object{{"message", ae.Message}}
 		if ae.Code != "" {

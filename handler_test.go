@@ -138,7 +138,9 @@ func TestTranscript(t *testing.T) {
 		assertUserShape(t, body["user"])
 		sess := body["session"].(map[string]any)
 		assert.Equal(t, signInToken, sess["token"])
-		assert.Equal(t, "", sess["ipAddress"])
+		// Better Auth writes "" here (no X-Forwarded-For in production); we
+		// record the socket's peer (httptest's 192.0.2.1), a deliberate difference.
+		assert.Equal(t, "192.0.2.1", sess["ipAddress"])
 		assert.Equal(t, "node", sess["userAgent"])
 		assert.Equal(t, "2026-12-04T11:09:20.355Z", sess["expiresAt"])
 		assert.Empty(t, res.setCookies, "no refresh is due")

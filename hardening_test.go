@@ -159,8 +159,8 @@ func TestArgon2idUpgradesScryptOnSignIn(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	a, clock := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
-		c.RateLimit.Enabled = true
-		c.RateLimit.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+		c.RateLimit.Enabled = new(true)
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	})
 	h := a.Handler()
 	send := func(remote, xff, path string) *httptest.ResponseRecorder {
@@ -200,7 +200,7 @@ func TestRateLimit(t *testing.T) {
 
 // Under concurrency the limiter lets exactly Max requests through.
 func TestRateLimitConcurrent(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.RateLimit.Enabled = true })
+	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.RateLimit.Enabled = new(true) })
 	h := a.Handler()
 	var passed, limited atomic.Int32
 	var wg sync.WaitGroup

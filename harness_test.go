@@ -85,6 +85,8 @@ func newAuth(t *testing.T, st betterauth.Store, mod func(*betterauth.Config)) (*
 	clock := &fakeClock{t: time.Date(2026, 11, 27, 11, 9, 19, 882_000_000, time.UTC)}
 	cfg := betterauth.Config{
 		Store: st, Secret: testSecret, BaseURL: testOrigin, Now: clock.Now, PasswordHasher: fastHasher,
+		// Most tests sign in more often than the limits allow; the limit tests turn them on.
+		RateLimit: betterauth.RateLimitConfig{Enabled: new(false)},
 	}
 	if mod != nil {
 		mod(&cfg)

@@ -3,6 +3,7 @@ package betterauth
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 )
 
@@ -31,8 +32,18 @@ type SendEmailFunc func(ctx context.Context, e Email) error
 var ErrSendEmail = &APIError{Status: http.StatusInternalServerError, Code: "FAILED_TO_SEND_EMAIL", Message: "Failed to send email"}
 
 // sendNow calls fn within MailTimeout (not cut short when the request's
-// client goes away) and reports a failure as ErrSendEmail.
+// client goes away) and reports a failure as ErrSendEmail. A recipient
+// over RateLimitConfig.MailPerAddress gets nothing: the error is then a
+// *RateLimitError.
 func (a *Auth) sendNow(ctx context.Context, kind string, fn SendEmailFunc, e Email) error {
+	if err := a.allowMail(e.To); err != nil {
+		var userID string
+		if e.User != nil {
+			userID = e.User.ID
+		}
+		a.audit(ctx, slog.LevelWarn, EventRateLimitExceeded, userID, slog.String("reason", "mail_per_address"), slog.String("kind", kind))
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.MailTimeout)
 	defer cancel()
 	if err := fn(ctx, e); err != nil {
@@ -43,8 +54,8 @@ func (a *Auth) sendNow(ctx context.Context, kind string, fn SendEmailFunc, e Ema
 }
 
 // sendLater calls fn in the background, after the response, within
-// MailTimeout; onFail (if any) undoes what the mail was for. Shutdown waits
-// for it.
+// MailTimeout; onFail (if any) undoes what the mail was for, also when the
+// mail was not sent for the per-address limit. Shutdown waits for it.
 func (a *Auth) sendLater(ctx context.Context, kind string, fn SendEmailFunc, e Email, onFail func(context.Context)) {
 	ctx = context.WithoutCancel(ctx) // onFail too runs after the request has ended
 	a.bg.Add(1)

@@ -1,9 +1,10 @@
 package betterauth
 
 import (
-	"net"
+	"container/list"
+	"errors"
+	"log/slog"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,11 +18,13 @@ type RateLimitRule struct {
 }
 
 // RateLimitConfig configures Better Auth's rate limiter: requests are
-// counted per client address and path, in this process's memory.
+// counted per client address (see Config.TrustedProxies) and path, in this
+// process's memory.
 type RateLimitConfig struct {
-	// Enabled turns it on. Better Auth turns it on in production
-	// (NODE_ENV=production); Go has no such switch, so say so here.
-	Enabled bool
+	// Enabled turns rate limiting on or off. Nil means on unless
+	// Config.Development is set, as Better Auth turns it on when
+	// NODE_ENV=production. Off, the per-address mail limit is off too.
+	Enabled *bool
 	// Window and Max are the default rule; default 100 requests per 10 s.
 	Window time.Duration
 	Max    int
@@ -31,12 +34,14 @@ type RateLimitConfig struct {
 	// /change-email allow 3 per 10 s; /request-password-reset and
 	// /send-verification-email 3 per 60 s.
 	CustomRules map[string]RateLimitRule
-	// TrustedProxies are the networks whose X-Forwarded-For is believed
-	// (e.g. your load balancer's). A request from elsewhere is counted by
-	// its own address, so a client cannot dodge the limit by inventing
-	// headers. Better Auth instead believes X-Forwarded-For from anyone and
-	// puts requests without it in one shared bucket.
-	TrustedProxies []netip.Prefix
+	// MailPerAddress caps the mails sent to one recipient address (compared
+	// in lower case), whoever asks for them; default 5 per hour. Over it, a
+	// mail the answer does not wait for (reset, verification, change-email)
+	// is silently not sent and its link removed, so the answer stays the
+	// same; one the answer waits for (delete-user confirmation, verification
+	// mail for the signed-in user) answers 429. Max < 0 turns this limit off.
+	// Better Auth has no such limit.
+	MailPerAddress RateLimitRule
 }
 
 var builtinRateRules = []struct {
@@ -54,38 +59,64 @@ var builtinRateRules = []struct {
 // maxRateKeys bounds the limiter's memory, as Better Auth's does.
 const maxRateKeys = 100_000
 
+// ErrTooManyRequests is what a refused call's error matches (errors.Is):
+// a rate limit said no. The HTTP API answers it as Better Auth's 429.
+var ErrTooManyRequests = errors.New("betterauth: too many requests")
+
+// RateLimitError is returned when a rate limit refuses a call. It matches
+// ErrTooManyRequests.
+type RateLimitError struct {
+	// RetryAfter is how long until the call would be allowed again.
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string { return ErrTooManyRequests.Error() }
+
+// Is makes errors.Is(err, ErrTooManyRequests) hold.
+func (e *RateLimitError) Is(target error) bool { return target == ErrTooManyRequests }
+
+// retrySeconds is RetryAfter rounded up to whole seconds, as Better Auth
+// sends it.
+func (e *RateLimitError) retrySeconds() int {
+	return int((e.RetryAfter + time.Second - 1) / time.Second)
+}
+
 type rateEntry struct {
+	key   string
 	count int
 	last  time.Time
-	until time.Time // when the entry can be forgotten
+	until time.Time     // last + window: when the entry can be forgotten
+	queue *list.List    // the entries of this window, ordered by until
+	elem  *list.Element // this entry in queue
 }
 
 // rateLimiter is Better Auth's memory limiter: per key, the count restarts
-// once Window has passed since the last allowed request.
+// once Window has passed since the last allowed request. Each distinct
+// window keeps its entries in a list ordered by expiry (an allowed request
+// moves its entry to the back), so finding what to forget is O(1) per
+// window instead of a scan of every key.
 type rateLimiter struct {
-	cfg     RateLimitConfig
+	now     func() time.Time
+	maxKeys int
 	mu      sync.Mutex
 	entries map[string]*rateEntry
+	queues  map[time.Duration]*list.List
 }
 
-func newRateLimiter(cfg RateLimitConfig) *rateLimiter {
-	if cfg.Window <= 0 {
-		cfg.Window = 10 * time.Second
-	}
-	if cfg.Max <= 0 {
-		cfg.Max = 100
-	}
-	return &rateLimiter{cfg: cfg, entries: map[string]*rateEntry{}}
+func newRateLimiter(now func() time.Time, maxKeys int) *rateLimiter {
+	return &rateLimiter{now: now, maxKeys: maxKeys, entries: map[string]*rateEntry{}, queues: map[time.Duration]*list.List{}}
 }
 
-func (l *rateLimiter) rule(path string) RateLimitRule {
-	rule := RateLimitRule{l.cfg.Window, l.cfg.Max}
+// ruleFor returns the rule for path: the default, Better Auth's built-in
+// rules, then CustomRules.
+func (c *RateLimitConfig) ruleFor(path string) RateLimitRule {
+	rule := RateLimitRule{c.Window, c.Max}
 	for _, b := range builtinRateRules {
 		if strings.HasPrefix(path, b.prefix) {
 			rule = b.rule
 		}
 	}
-	for p, r := range l.cfg.CustomRules {
+	for p, r := range c.CustomRules {
 		if p == path || (strings.HasSuffix(p, "*") && strings.HasPrefix(path, strings.TrimSuffix(p, "*"))) {
 			rule = r
 		}
@@ -93,94 +124,108 @@ func (l *rateLimiter) rule(path string) RateLimitRule {
 	return rule
 }
 
-// allow counts one request; when refused it says after how many seconds to retry.
-func (l *rateLimiter) allow(key string, rule RateLimitRule, now time.Time) (bool, int) {
+// allow counts one request under key; when refused it says how long until
+// a retry would pass. A key must always come with the same rule.Window.
+func (l *rateLimiter) allow(key string, rule RateLimitRule) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	now := l.now() // under the lock, so each queue stays in order
+	l.forgetExpired(now)
 	e, ok := l.entries[key]
 	switch {
 	case !ok:
-		if len(l.entries) >= maxRateKeys {
-			l.prune(now)
+		if len(l.entries) >= l.maxKeys {
+			l.forgetNextToExpire()
 		}
-		l.entries[key] = &rateEntry{count: 1, last: now, until: now.Add(rule.Window)}
+		q := l.queues[rule.Window]
+		if q == nil {
+			q = list.New()
+			l.queues[rule.Window] = q
+		}
+		e = &rateEntry{key: key, count: 1, last: now, until: now.Add(rule.Window), queue: q}
+		e.elem = q.PushBack(e)
+		l.entries[key] = e
 		return true, 0
 	case now.Sub(e.last) >= rule.Window:
-		e.count, e.last = 1, now
+		e.count = 1
 	case e.count >= rule.Max:
-		wait := e.last.Add(rule.Window).Sub(now)
-		return false, int((wait + time.Second - 1) / time.Second)
+		return false, e.last.Add(rule.Window).Sub(now)
 	default:
 		e.count++
-		e.last = now
 	}
-	e.until = now.Add(rule.Window)
+	e.last, e.until = now, now.Add(rule.Window)
+	e.queue.MoveToBack(e.elem)
 	return true, 0
 }
 
-// prune forgets finished entries, and the oldest if still too many.
-func (l *rateLimiter) prune(now time.Time) {
-	for k, e := range l.entries {
-		if !now.Before(e.until) {
-			delete(l.entries, k)
+// forgetExpired drops the finished entries at the front of every queue;
+// each entry is dropped once, so this is O(1) amortized per request (and
+// O(number of distinct windows) to look).
+func (l *rateLimiter) forgetExpired(now time.Time) {
+	for w, q := range l.queues {
+		for f := q.Front(); f != nil && !now.Before(f.Value.(*rateEntry).until); f = q.Front() {
+			l.drop(f.Value.(*rateEntry))
 		}
-	}
-	for k := range l.entries {
-		if len(l.entries) < maxRateKeys {
-			break
+		if q.Len() == 0 {
+			delete(l.queues, w)
 		}
-		delete(l.entries, k)
 	}
 }
 
-// clientKey is the address a request is counted under.
-func (l *rateLimiter) clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	peer = peer.Unmap()
-	for _, p := range l.cfg.TrustedProxies {
-		if p.Contains(peer) {
-			// Walk X-Forwarded-For from the right, skipping our own proxies.
-			hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-			for i := len(hops) - 1; i >= 0; i-- {
-				a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-				if err != nil {
-					break
-				}
-				a = a.Unmap()
-				if !trusted(l.cfg.TrustedProxies, a) {
-					return prefix64(a)
-				}
-			}
-			break
+// forgetNextToExpire drops the live entry closest to its expiry, the one
+// whose loss forgives its client least.
+func (l *rateLimiter) forgetNextToExpire() {
+	var next *rateEntry
+	for _, q := range l.queues {
+		if f := q.Front(); f != nil && (next == nil || f.Value.(*rateEntry).until.Before(next.until)) {
+			next = f.Value.(*rateEntry)
 		}
 	}
-	return prefix64(peer)
+	if next != nil {
+		l.drop(next)
+	}
 }
 
-func trusted(nets []netip.Prefix, a netip.Addr) bool {
-	for _, p := range nets {
-		if p.Contains(a) {
-			return true
-		}
+func (l *rateLimiter) drop(e *rateEntry) {
+	e.queue.Remove(e.elem)
+	delete(l.entries, e.key)
+}
+
+// len reports how many keys the limiter holds.
+func (l *rateLimiter) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.entries)
+}
+
+// limit counts one request to path (relative to BasePath) by the client of
+// r, and answers Better Auth's 429 when over the rule. routePath is the
+// path the key is made of (the route's pattern where the path carries a
+// token). It reports whether the request may go on.
+func (a *Auth) limit(w http.ResponseWriter, r *http.Request, path, routePath string) bool {
+	if a.limiter == nil {
+		return true
 	}
+	ok, wait := a.limiter.allow(a.clientIP(r)+"|"+routePath, a.cfg.RateLimit.ruleFor(path))
+	if ok {
+		return true
+	}
+	a.audit(r.Context(), slog.LevelWarn, EventRateLimitExceeded, "", slog.String("path", routePath))
+	tooManyRequests(w, (&RateLimitError{RetryAfter: wait}).retrySeconds())
 	return false
 }
 
-// prefix64 counts IPv6 clients by their /64, as Better Auth does.
-func prefix64(a netip.Addr) string {
-	if a.Is6() {
-		if p, err := a.Prefix(64); err == nil {
-			return p.String()
-		}
+// allowMail counts one mail to the address; the error is a *RateLimitError
+// when the address has had its share.
+func (a *Auth) allowMail(to string) error {
+	if a.mailLimiter == nil {
+		return nil
 	}
-	return a.String()
+	ok, wait := a.mailLimiter.allow(strings.ToLower(strings.TrimSpace(to)), a.cfg.RateLimit.MailPerAddress)
+	if !ok {
+		return &RateLimitError{RetryAfter: wait}
+	}
+	return nil
 }
 
 // tooManyRequests is Better Auth's 429.

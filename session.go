@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/go-betterauth/betterauth/internal/randid"
@@ -48,36 +46,18 @@ type SessionData struct {
 // RequestMeta is what a session records about the request that created it.
 type RequestMeta struct {
 	// IPAddress is the client address; "" when unknown (as Better Auth
-	// writes it). ClientIP extracts it the way Better Auth does.
+	// writes it).
 	IPAddress string
 	UserAgent string
 }
 
-// RequestMeta returns the client address and user agent of r as Better
-// Auth records them: the address comes from X-Forwarded-For when it holds a
-// single address (IPv6 reduced to its /64), never from the socket.
+// RequestMeta returns the client address and user agent of r as a session
+// records them. The address is the socket's peer, or behind one of
+// Config.TrustedProxies the client named in X-Forwarded-For; IPv6
+// addresses are reduced to their /64 as Better Auth writes them (see
+// Config.TrustedProxies).
 func (a *Auth) RequestMeta(r *http.Request) RequestMeta {
-	return RequestMeta{IPAddress: clientIP(r), UserAgent: r.UserAgent()}
-}
-
-func clientIP(r *http.Request) string {
-	v := strings.TrimSpace(r.Header.Get("X-Forwarded-For"))
-	if v == "" || strings.Contains(v, ",") {
-		return ""
-	}
-	addr, err := netip.ParseAddr(v)
-	if err != nil {
-		return ""
-	}
-	addr = addr.Unmap()
-	if addr.Is6() {
-		p, err := addr.Prefix(64)
-		if err != nil {
-			return ""
-		}
-		return p.Addr().String()
-	}
-	return addr.String()
+	return RequestMeta{IPAddress: a.clientIP(r), UserAgent: r.UserAgent()}
 }
 
 // createSession makes a session for the user with a fresh random token

@@ -11,7 +11,11 @@
 //	DATABASE_URL                 PostgreSQL URL; unset: an in-memory store (said in the first log line)
 //	BETTER_AUTH_ID_MODE          "uuid" for database-generated uuid ids (as Better Auth's generateId: "uuid")
 //	BETTER_AUTH_REQUIRE_EMAIL_VERIFICATION  "true": sign-in needs a verified email
-//	BETTER_AUTH_RATE_LIMIT       "true": Better Auth's rate limits (per client address, in memory)
+//	BETTER_AUTH_RATE_LIMIT       "false" turns off Better Auth's rate limits (per client address, in memory)
+//	                             and the per-address mail limit; on otherwise, even without a secret
+//	BETTER_AUTH_TRUSTED_PROXIES  your reverse proxies, comma separated addresses or CIDRs (Better Auth's
+//	                             advanced.ipAddress.trustedProxies): requests from them are counted and
+//	                             recorded under the client X-Forwarded-For names; unset, the socket's peer
 //	BETTER_AUTH_MAX_FAILED_SIGN_INS  wrong passwords an account takes in 15 minutes before it is locked
 //	                             (an integer; unset or empty: no cap, as in Better Auth)
 //	BETTER_AUTH_SCHEMA           path of a JSON schema configuration in Better Auth's words (table and
@@ -42,6 +46,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -157,7 +162,12 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	cfg.User.ChangeEmail.SendChangeEmailConfirmation = mailer("change-email-confirmation")
 	cfg.User.DeleteUser.Enabled = true
 	cfg.User.DeleteUser.SendDeleteAccountVerification = mailer("delete-account")
-	cfg.RateLimit.Enabled = os.Getenv("BETTER_AUTH_RATE_LIMIT") == "true"
+	cfg.RateLimit.Enabled = new(os.Getenv("BETTER_AUTH_RATE_LIMIT") != "false")
+	proxies, err := parseProxies(os.Getenv("BETTER_AUTH_TRUSTED_PROXIES"))
+	if err != nil {
+		return fmt.Errorf("BETTER_AUTH_TRUSTED_PROXIES: %w", err)
+	}
+	cfg.TrustedProxies = proxies
 	if v := os.Getenv("BETTER_AUTH_MAX_FAILED_SIGN_INS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -205,6 +215,34 @@ func run(ctx context.Context, logger *slog.Logger) error {
 // at either loopback name.
 func loopbackOrigins(port string) []string {
 	return []string{"http://localhost:" + port, "http://127.0.0.1:" + port}
+}
+
+// parseProxies reads comma-separated addresses (taken as /32 or /128) and
+// CIDRs.
+func parseProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, err
+		}
+		if a.Zone() != "" {
+			return nil, fmt.Errorf("%q: an address with a zone is no proxy address", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // me answers the signed-in user and session, as get-session shows them.

@@ -276,7 +276,7 @@ func signUpAndOut(t *testing.T, base, origin, email string) (signUp, session, si
 // only, says so, and trusts both loopback names of its own port, so the page
 // and curl work at localhost and at 127.0.0.1; other origins stay refused.
 func TestExampleDevelopmentLoopback(t *testing.T) {
-	base, logs := startExampleLogged(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_SECRET": "", "BETTER_AUTH_URL": ""})
+	base, logs := startExampleLogged(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_SECRET": "", "BETTER_AUTH_URL": "", "BETTER_AUTH_RATE_LIMIT": "false"})
 	port := strings.TrimPrefix(base, "http://127.0.0.1:")
 	for i, origin := range []string{"http://localhost:" + port, "http://127.0.0.1:" + port} {
 		up, me, out := signUpAndOut(t, base, origin, fmt.Sprintf("loop%d@example.com", i))
@@ -361,4 +361,74 @@ func TestExampleMaxFailedSignInsInvalid(t *testing.T) {
 			assert.Contains(t, err.Error(), "BETTER_AUTH_MAX_FAILED_SIGN_INS")
 		})
 	}
+}
+
+// BETTER_AUTH_RATE_LIMIT and BETTER_AUTH_TRUSTED_PROXIES: limits on unless
+// "false"; the session records the socket's peer unless it is a listed proxy.
+func TestExampleRateLimitAndProxies(t *testing.T) {
+	signIn := func(base, xff string) int {
+		req, err := http.NewRequest("POST", base+"/api/auth/sign-in/email", strings.NewReader(`{}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", base)
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	// signedUpIP signs a user up (with X-Forwarded-For: 203.0.113.9) and
+	// returns the session's ipAddress.
+	signedUpIP := func(base string) string {
+		req, err := http.NewRequest("POST", base+"/api/auth/sign-up/email",
+			strings.NewReader(`{"name":"Ip","email":"ip@example.com","password":"correct-horse-1"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", base)
+		req.Header.Set("X-Forwarded-For", "203.0.113.9")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, 200, res.StatusCode)
+		get, err := http.NewRequest("GET", base+"/api/auth/get-session", nil)
+		require.NoError(t, err)
+		for _, c := range res.Cookies() {
+			get.AddCookie(c)
+		}
+		res, err = http.DefaultClient.Do(get)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var out struct{ Session struct{ IPAddress string } }
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
+		return out.Session.IPAddress
+	}
+
+	t.Run("default", func(t *testing.T) {
+		base := startExample(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_SECRET": ""})
+		for range 3 {
+			require.Equal(t, 400, signIn(base, ""))
+		}
+		assert.Equal(t, 429, signIn(base, "203.0.113.1"), "on, even with the development secret; X-Forwarded-For ignored")
+		assert.Equal(t, "127.0.0.1", signedUpIP(base))
+	})
+	t.Run("off, behind a proxy", func(t *testing.T) {
+		base := startExample(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_RATE_LIMIT": "false",
+			"BETTER_AUTH_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1"})
+		for range 4 {
+			require.Equal(t, 400, signIn(base, ""))
+		}
+		assert.Equal(t, "203.0.113.9", signedUpIP(base))
+	})
+	t.Run("bad proxy list", func(t *testing.T) {
+		t.Setenv("PORT", freePort(t))
+		t.Setenv("DATABASE_URL", "")
+		t.Setenv("BETTER_AUTH_TRUSTED_PROXIES", "127.0.0.1,localhost")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // were the list accepted, run would stop at once without an error
+		err := run(ctx, slog.New(slog.DiscardHandler))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "BETTER_AUTH_TRUSTED_PROXIES")
+	})
 }

@@ -121,7 +121,7 @@ export async function waitReady(url, { child, timeoutMs = 20_000, logs = () => '
 /**
  * Starts examples/basic on a free loopback port and waits for GET /api/auth/ok.
  * env: extra environment (BETTER_AUTH_URL defaults to http://127.0.0.1:<port>; BETTER_AUTH_SECRET
- * to SECRET; no DATABASE_URL means the in-memory store). Returns { port, origin (where it listens),
+ * to SECRET; BETTER_AUTH_RATE_LIMIT to false; no DATABASE_URL means the in-memory store). Returns { port, origin (where it listens),
  * baseURL (its BETTER_AUTH_URL), logs(), mails(), stop() }.
  */
 export async function startBasic({ env = {}, port } = {}) {
@@ -134,6 +134,9 @@ export async function startBasic({ env = {}, port } = {}) {
     TMPDIR: process.env.TMPDIR,
     BETTER_AUTH_URL: origin,
     BETTER_AUTH_SECRET: SECRET,
+    // The scripts sign in more often than Better Auth's limits allow (the reference runs with
+    // rateLimit: { enabled: false } too); a test about limits passes 'true'.
+    BETTER_AUTH_RATE_LIMIT: 'false',
     ...env,
     PORT: String(port),
   };
