@@ -138,7 +138,7 @@ func TestAccountLockout(t *testing.T) {
 func TestArgon2idUpgradesScryptOnSignIn(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		st := b.new(t, betterauth.Schema{})
-		old, _ := newAuth(t, st, nil) // Better Auth's scrypt
+		old, _ := newAuth(t, st, func(c *betterauth.Config) { c.PasswordHasher = betterauth.NewScryptHasher(2) }) // Better Auth's scrypt
 		id := newClient(t, old.Handler()).signUp("Ar", "argon@example.com", "correct-horse-1")["user"].(map[string]any)["id"].(string)
 
 		argon, err := betterauth.NewArgon2idHasher(betterauth.Argon2idParams{Memory: 1024, Time: 1}, 2)

@@ -3,6 +3,10 @@ package betterauth_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,6 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
@@ -77,8 +82,38 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 	}
 }
 
-// fastHasher is the real scrypt format with a small pool, shared by tests.
-var fastHasher = betterauth.NewScryptHasher(4)
+// fastHasher is what newAuth hashes with: cheap, so that tests do not
+// depend on how fast scrypt runs under -race on a busy machine. Its output
+// has the shape of Better Auth's ("salthex:keyhex", 32 and 128 lowercase
+// hex digits) and, like it, NFKC-normalizes the password, but the key is
+// SHA-512(salt || password), not scrypt. Tests about the real format use
+// betterauth.ScryptHasher (password_test.go, the golden vectors) or set it
+// in Config (scryptAuth).
+var fastHasher betterauth.PasswordHasher = shaHasher{}
+
+type shaHasher struct{}
+
+func (shaHasher) key(salt, password string) string {
+	sum := sha512.Sum512([]byte(salt + norm.NFKC.String(password)))
+	return hex.EncodeToString(sum[:])
+}
+
+func (h shaHasher) Hash(ctx context.Context, password string) (string, error) {
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	salt := hex.EncodeToString(raw[:])
+	return salt + ":" + h.key(salt, password), ctx.Err()
+}
+
+func (h shaHasher) Verify(ctx context.Context, hash, password string) (bool, error) {
+	salt, key, ok := strings.Cut(hash, ":")
+	if !ok || len(salt) != 32 || len(key) != 128 {
+		return false, betterauth.ErrInvalidPasswordHash
+	}
+	return subtle.ConstantTimeCompare([]byte(key), []byte(h.key(salt, password))) == 1, ctx.Err()
+}
 
 func newAuth(t *testing.T, st betterauth.Store, mod func(*betterauth.Config)) (*betterauth.Auth, *fakeClock) {
 	t.Helper()

@@ -197,7 +197,7 @@ func TestPasswordCheckersOrder(t *testing.T) {
 	res = newClient(t, a.Handler()).do("POST", "/sign-up/email", map[string]any{"name": "Or", "email": "order@example.com", "password": "another-one-1"})
 	assert.Equal(t, `{"message":"Password is too weak","code":"PASSWORD_TOO_WEAK"}`, string(res.body))
 
-	_, err = betterauth.New(betterauth.Config{Store: memStore(t), Secret: testSecret, EmailAndPassword: betterauth.EmailAndPasswordConfig{
+	_, err = betterauth.New(betterauth.Config{Store: memStore(t), Secret: testSecret, BaseURL: testOrigin, EmailAndPassword: betterauth.EmailAndPasswordConfig{
 		PasswordCheckers: []betterauth.PasswordChecker{nil},
 	}})
 	assert.ErrorContains(t, err, "nil checker")
