@@ -112,7 +112,7 @@ func (a *Auth) dontRemember(r *http.Request) bool {
 func (a *Auth) requestToken(r *http.Request) string {
 	if a.cfg.Bearer.Enabled {
 		if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-			if t, ok := verifyBearer(a.secret, strings.TrimSpace(h[7:]), a.cfg.Bearer.RequireSignature); ok {
+			if t, ok := verifyBearer(a.secret, strings.TrimSpace(h[7:]), a.cfg.Bearer.RequireSignature); ok && textProblem(t) == "" {
 				return t
 			}
 		}

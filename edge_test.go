@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -189,4 +190,194 @@ func TestRequestPasswordResetStoreDownIs503(t *testing.T) {
 	assert.Equal(t, 503, rec.Code)
 	assert.Equal(t, `{"message":"Service temporarily unavailable","code":"SERVICE_UNAVAILABLE"}`, rec.Body.String())
 	assert.Zero(t, mail.count(t, down))
+}
+
+// validation is a 400 VALIDATION_ERROR with that message.
+func validation(message string) string {
+	return `{"message":"` + message + `","code":"VALIDATION_ERROR"}`
+}
+
+// Input PostgreSQL cannot store (NUL, invalid UTF-8, an email past its
+// index) is a 400 at the edge, on both stores, and nothing is written.
+func TestBadInputIs400AndNothingIsWritten(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		st := b.new(t, betterauth.Schema{})
+		a, _ := newAuth(t, st, func(c *betterauth.Config) {
+			c.EmailAndPassword.SendResetPassword = (&mailbox{}).send
+			c.EmailVerification.SendVerificationEmail = (&mailbox{}).send
+		})
+		c := newClient(t, a.Handler())
+		long := strings.Repeat("a", 900_000) + "@example.com"
+		for _, tc := range []struct {
+			name, email, body, want string
+		}{
+			{"NUL in name", "nul@example.com", `{"name":"A\u0000B","email":"nul@example.com","password":"correct-horse-1"}`,
+				validation(`[body.name] Invalid input: contains a NUL character`)},
+			{"invalid UTF-8 password", "ff@example.com", "{\"name\":\"A\",\"email\":\"ff@example.com\",\"password\":\"correct-horse-\xff\"}",
+				validation(`[body] Invalid input: not valid UTF-8`)},
+			{"invalid UTF-8 name", "fe@example.com", "{\"name\":\"\xfe\",\"email\":\"fe@example.com\",\"password\":\"correct-horse-1\"}",
+				validation(`[body] Invalid input: not valid UTF-8`)},
+			{"NUL in a member name", "key@example.com", `{"name":"A","email":"key@example.com","password":"correct-horse-1","x\u0000":1}`,
+				validation(`[body] Invalid input: a member name contains a NUL character`)},
+			{"NUL deep inside", "deep@example.com", `{"name":"A","email":"deep@example.com","password":"correct-horse-1","x":[{"y":"\u0000"}]}`,
+				validation(`[body.x.0.y] Invalid input: contains a NUL character`)},
+			{"900 KB email", long, `{"name":"A","email":"` + long + `","password":"correct-horse-1"}`,
+				validation(`[body.email] Invalid email address`)},
+			{"name too long", "long@example.com", `{"name":"` + strings.Repeat("😀", 128) + `x","email":"long@example.com","password":"correct-horse-1"}`,
+				validation(`[body.name] Too big: expected string to have <=256 characters`)},
+		} {
+			res := c.do("POST", "/sign-up/email", tc.body)
+			assert.Equal(t, 400, res.status, tc.name)
+			assert.Equal(t, tc.want, string(res.body), tc.name)
+			assert.Empty(t, res.setCookies, tc.name)
+			_, err := st.GetUserByEmail(context.Background(), tc.email)
+			assert.ErrorIs(t, err, betterauth.ErrNotFound, "%s: nothing written", tc.name)
+		}
+
+		// Forms: percent-escapes decode to any byte.
+		form := func(path, values string) *httptest.ResponseRecorder {
+			req := newRequest(t, "POST", path, values)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", testOrigin)
+			return serve(a.Handler(), req)
+		}
+		rec := form("/sign-up/email", "name=A&email=form%40example.com&password=correct-horse-1&x=%00")
+		assert.Equal(t, validation(`[body.x] Invalid input: contains a NUL character`), rec.Body.String())
+		rec = form("/sign-up/email", "name=A&email=form%40example.com&password=correct-horse-%FF")
+		assert.Equal(t, validation(`[body.password] Invalid input: not valid UTF-8`), rec.Body.String())
+		_, err := st.GetUserByEmail(context.Background(), "form@example.com")
+		assert.ErrorIs(t, err, betterauth.ErrNotFound)
+
+		// The longest name is fine: 256 UTF-16 code units (128 emoji).
+		ok := c.do("POST", "/sign-up/email", map[string]any{"name": strings.Repeat("😀", 128), "email": "max@example.com", "password": "correct-horse-1"})
+		require.Equal(t, 200, ok.status, "%s", ok.body)
+
+		// The 900 KB email everywhere else an email comes in.
+		for _, tc := range []struct{ path, field string }{
+			{"/sign-in/email", "email"}, {"/request-password-reset", "email"},
+			{"/send-verification-email", "email"}, {"/change-email", "newEmail"},
+		} {
+			res := c.do("POST", tc.path, map[string]any{tc.field: long, "password": "correct-horse-1"})
+			assert.Equal(t, 400, res.status, "%s: %s", tc.path, res.body)
+		}
+
+		// update-user: the same rules for the name; the stored one is untouched.
+		for _, name := range []string{"A\x00B", strings.Repeat("n", 257)} {
+			res := c.do("POST", "/update-user", map[string]any{"name": name})
+			assert.Equal(t, 400, res.status, "%s", res.body)
+		}
+		u, err := st.GetUserByEmail(context.Background(), "max@example.com")
+		require.NoError(t, err)
+		assert.Equal(t, strings.Repeat("😀", 128), u.Name)
+
+		// Go callers get the same rules.
+		_, err = a.SignUpEmail(context.Background(), betterauth.SignUpInput{Name: "A\x00", Email: "go@example.com", Password: "correct-horse-1"})
+		assert.ErrorContains(t, err, "NUL")
+		_, err = a.SignUpEmail(context.Background(), betterauth.SignUpInput{Name: strings.Repeat("n", 257), Email: "go@example.com", Password: "correct-horse-1"})
+		assert.ErrorContains(t, err, "Too big")
+		_, err = a.SignUpEmail(context.Background(), betterauth.SignUpInput{Name: "G", Email: "go@example.com", Password: "correct-horse-\xff"})
+		assert.ErrorContains(t, err, "UTF-8")
+		_, err = a.SignUpEmail(context.Background(), betterauth.SignUpInput{Name: "G", Email: long, Password: "correct-horse-1"})
+		assert.ErrorIs(t, err, betterauth.ErrInvalidEmail)
+		bad := "A\x00B"
+		_, err = a.UpdateUser(context.Background(), u.ID, betterauth.UpdateUserInput{Name: &bad})
+		assert.ErrorContains(t, err, "NUL")
+		_, err = a.UpdateUser(context.Background(), u.ID, betterauth.UpdateUserInput{Image: &bad})
+		assert.ErrorContains(t, err, "NUL")
+		_, err = a.SignUpEmail(context.Background(), betterauth.SignUpInput{Name: "G", Email: "go@example.com", Password: "correct-horse-1", Image: &bad})
+		assert.ErrorContains(t, err, "NUL")
+		assert.ErrorIs(t, a.RequestPasswordReset(context.Background(), long, ""), betterauth.ErrInvalidEmail)
+		assert.ErrorIs(t, a.SendVerificationEmail(context.Background(), nil, long, ""), betterauth.ErrInvalidEmail)
+		_, err = st.GetUserByEmail(context.Background(), "go@example.com")
+		assert.ErrorIs(t, err, betterauth.ErrNotFound, "nothing written")
+	})
+}
+
+func TestValidEmailLength(t *testing.T) {
+	at := "@example.com"
+	assert.True(t, betterauth.ValidEmail(strings.Repeat("a", betterauth.MaxEmailLength-len(at))+at))
+	assert.False(t, betterauth.ValidEmail(strings.Repeat("a", betterauth.MaxEmailLength-len(at)+1)+at))
+}
+
+// encoding/json turns every invalid UTF-8 byte into U+FFFD, so a password
+// "\xff" set over HTTP was stored as "\uFFFD", and "\xfe" signed in to
+// it. Such passwords are refused, at the edge and for Go callers.
+func TestInvalidUTF8PasswordsAreRefused(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		st := b.new(t, betterauth.Schema{})
+		a, _ := newAuth(t, st, nil)
+		c := newClient(t, a.Handler())
+		c.signUp("Ff", "ff@example.com", "placeholder-1")
+		// The account as a sign-up with "correct-horse-\xff" left it before.
+		hash, err := fastHasher.Hash(context.Background(), "correct-horse-\uFFFD")
+		require.NoError(t, err)
+		u, err := st.GetUserByEmail(context.Background(), "ff@example.com")
+		require.NoError(t, err)
+		acct, err := st.GetAccount(context.Background(), betterauth.ProviderCredential, u.ID)
+		require.NoError(t, err)
+		_, err = st.UpdateAccount(context.Background(), acct.ID, betterauth.AccountUpdate{Password: &hash})
+		require.NoError(t, err)
+
+		res := newClient(t, a.Handler()).do("POST", "/sign-in/email", "{\"email\":\"ff@example.com\",\"password\":\"correct-horse-\xfe\"}")
+		assert.Equal(t, validation(`[body] Invalid input: not valid UTF-8`), string(res.body))
+		assert.Empty(t, res.setCookies)
+		_, err = a.SignInEmail(context.Background(), betterauth.SignInInput{Email: "ff@example.com", Password: "correct-horse-\xfe"})
+		assert.ErrorContains(t, err, "VALIDATION_ERROR")
+		_, err = a.ChangePassword(context.Background(), u.ID, "placeholder-1", "new-password-\xff", false, betterauth.RequestMeta{})
+		assert.ErrorContains(t, err, "VALIDATION_ERROR")
+	})
+}
+
+// A User-Agent that is not valid UTF-8, holds NUL or is huge does not make
+// sign-up fail: the session records a cleaned, bounded copy.
+func TestUserAgentIsCleaned(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		st := b.new(t, betterauth.Schema{})
+		a, _ := newAuth(t, st, nil)
+		c := newClient(t, a.Handler())
+		c.header.Set("User-Agent", "Mozilla\xff\x00/5.0 "+strings.Repeat("é", 1000))
+		token := c.signUp("Ua", "ua@example.com", "correct-horse-1")["token"].(string)
+		s, _, err := st.GetSessionByToken(context.Background(), token)
+		require.NoError(t, err)
+		assert.True(t, utf8.ValidString(s.UserAgent))
+		assert.NotContains(t, s.UserAgent, "\x00")
+		assert.True(t, strings.HasPrefix(s.UserAgent, "Mozilla\uFFFD/5.0 éé"), s.UserAgent[:20])
+		assert.LessOrEqual(t, len(s.UserAgent), betterauth.MaxUserAgentLength)
+		assert.Greater(t, len(s.UserAgent), betterauth.MaxUserAgentLength-2)
+	})
+}
+
+// Query parameters and the reset link's path: NUL or invalid UTF-8 is a
+// 400 (or, for the link, the ordinary invalid-token redirect), never a 503.
+func TestBadQueryIs400(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		mail := &mailbox{}
+		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+			c.EmailAndPassword.SendResetPassword = mail.send
+			c.Bearer.Enabled = true
+		})
+		c := newClient(t, a.Handler())
+		for path, want := range map[string]string{
+			"/verify-email?token=%00":                 validation(`[query.token] Invalid input: contains a NUL character`),
+			"/verify-email?token=%FF":                 validation(`[query.token] Invalid input: not valid UTF-8`),
+			"/reset-password/abc?callbackURL=%2F%00x": validation(`[query.callbackURL] Invalid input: contains a NUL character`),
+			"/get-session?%FF=1":                      validation(`[query] Invalid input: a parameter name not valid UTF-8`),
+		} {
+			res := c.do("GET", path, nil)
+			assert.Equal(t, 400, res.status, path)
+			assert.Equal(t, want, string(res.body), path)
+		}
+		res := c.do("POST", "/reset-password?token=%00", map[string]any{"newPassword": "battery-staple-2"})
+		assert.Equal(t, validation(`[query.token] Invalid input: contains a NUL character`), string(res.body))
+		res = c.do("GET", "/reset-password/%FF%00?callbackURL=%2Freset", nil)
+		assert.Equal(t, 302, res.status)
+		assert.Equal(t, testOrigin+"/reset?error=INVALID_TOKEN", res.header.Get("Location"))
+
+		// A bearer token PostgreSQL cannot read is no token.
+		anon := newClient(t, a.Handler())
+		anon.header.Set("Authorization", "Bearer \xff\xfe")
+		res = anon.do("GET", "/get-session", nil)
+		assert.Equal(t, 200, res.status, "%s", res.body)
+		assert.Equal(t, "null", string(res.body))
+	})
 }

@@ -67,13 +67,21 @@ func (a *Auth) Handler() http.Handler {
 			return
 		}
 		if token, isReset := strings.CutPrefix(path, "/reset-password/"); ok && isReset && r.Method == http.MethodGet && !strings.Contains(token, "/") {
-			if err := a.handleResetPasswordCallback(w, r, token); err != nil {
+			err := checkQuery(r)
+			if err == nil {
+				err = a.handleResetPasswordCallback(w, r, token)
+			}
+			if err != nil {
 				a.writeError(w, r, err)
 			}
 			return
 		}
 		if !ok || !found || (r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead)) {
 			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		if err := checkQuery(r); err != nil {
+			a.writeError(w, r, err)
 			return
 		}
 		var b body
@@ -595,7 +603,7 @@ func (a *Auth) handleResetPasswordCallback(w http.ResponseWriter, r *http.Reques
 		u.RawQuery = qv.Encode()
 		return u.String()
 	}
-	if token == "" || cb == "" {
+	if token == "" || cb == "" || textProblem(token) != "" {
 		redirect(w, target("error", "INVALID_TOKEN"))
 		return nil
 	}

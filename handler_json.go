@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxBodyBytes bounds request bodies; larger ones get 413.
@@ -206,7 +207,9 @@ var errPayloadTooLarge = &APIError{Status: http.StatusRequestEntityTooLarge, Cod
 // readBody decodes a JSON body (or, where form is true, a urlencoded form)
 // of at most 1 MiB, answering as Better Auth does: 415 for other media
 // types, 400 BAD_REQUEST for invalid JSON, a VALIDATION_ERROR when the JSON
-// is not an object.
+// is not an object. Unlike Better Auth it also answers a VALIDATION_ERROR
+// for invalid UTF-8 and for NUL characters anywhere in the body, which
+// PostgreSQL cannot store.
 func readBody(w http.ResponseWriter, r *http.Request, form bool) (body, error) {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
@@ -219,6 +222,11 @@ func readBody(w http.ResponseWriter, r *http.Request, form bool) (body, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, nil
 	}
+	// encoding/json would silently turn invalid UTF-8 into U+FFFD (so
+	// passwords "\xff" and "\xfe" would be the same); refuse it instead.
+	if !utf8.Valid(raw) {
+		return nil, validationError("[body] Invalid input: not valid UTF-8")
+	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case ct == "application/json" || ct == "":
@@ -230,6 +238,9 @@ func readBody(w http.ResponseWriter, r *http.Request, form bool) (body, error) {
 		m, ok := v.(map[string]any)
 		if !ok {
 			return nil, validationError("[body] Invalid input: expected object, received " + jsType(v))
+		}
+		if err := checkText("body", m); err != nil {
+			return nil, err
 		}
 		return m, nil
 	case form && ct == "application/x-www-form-urlencoded":
@@ -244,9 +255,29 @@ func readBody(w http.ResponseWriter, r *http.Request, form bool) (body, error) {
 				m[k] = v[0] == "true" || v[0] == "on"
 			}
 		}
+		if err := checkText("body", m); err != nil { // percent-escapes decode to any byte
+			return nil, err
+		}
 		return m, nil
 	}
 	return nil, apiErr(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", fmt.Sprintf("Unsupported media type %q", ct))
+}
+
+// checkQuery refuses query parameters (names or values) that are not
+// valid UTF-8 or contain NUL, as readBody does for bodies.
+func checkQuery(r *http.Request) error {
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	for k, vs := range q {
+		if p := textProblem(k); p != "" {
+			return validationError("[query] Invalid input: a parameter name " + p)
+		}
+		for _, v := range vs {
+			if err := checkText("query."+k, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // jsType names a decoded JSON value's type as zod's messages do.

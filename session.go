@@ -55,9 +55,12 @@ type RequestMeta struct {
 
 // RequestMeta returns the client address and user agent of r as Better
 // Auth records them: the address comes from X-Forwarded-For when it holds a
-// single address (IPv6 reduced to its /64), never from the socket.
+// single address (IPv6 reduced to its /64), never from the socket. The
+// user agent is made storable: invalid UTF-8 becomes U+FFFD, control
+// characters (NUL included) are dropped, and it is cut to
+// MaxUserAgentLength bytes.
 func (a *Auth) RequestMeta(r *http.Request) RequestMeta {
-	return RequestMeta{IPAddress: clientIP(r), UserAgent: r.UserAgent()}
+	return RequestMeta{IPAddress: clientIP(r), UserAgent: cleanHeader(r.UserAgent(), MaxUserAgentLength)}
 }
 
 func clientIP(r *http.Request) string {

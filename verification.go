@@ -175,6 +175,9 @@ func (a *Auth) SendVerificationEmail(ctx context.Context, sd *SessionData, email
 	if send == nil {
 		return ErrVerificationEmailNotEnabled
 	}
+	if !ValidEmail(email) {
+		return ErrInvalidEmail
+	}
 	if sd != nil {
 		if !strings.EqualFold(sd.User.Email, email) {
 			return ErrEmailMismatch
