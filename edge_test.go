@@ -381,3 +381,72 @@ func TestBadQueryIs400(t *testing.T) {
 		assert.Equal(t, "null", string(res.body))
 	})
 }
+
+// Every answer of the API is Cache-Control: no-store (most carry a session
+// token in the body or a cookie), and every redirect Referrer-Policy:
+// no-referrer (the URL that led there may hold a token).
+func TestNoStoreAndNoReferrer(t *testing.T) {
+	mail := &mailbox{}
+	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		c.EmailAndPassword.SendResetPassword = mail.send
+		c.EmailVerification.SendVerificationEmail = mail.send
+		c.User.DeleteUser.Enabled = true
+		c.User.DeleteUser.SendDeleteAccountVerification = mail.send
+		c.User.ChangeEmail.Enabled = true
+	})
+	c := newClient(t, a.Handler())
+	seen := map[string]bool{}
+	check := func(method, path string, body any) *response {
+		t.Helper()
+		res := c.do(method, path, body)
+		assert.Equal(t, "no-store", res.header.Get("Cache-Control"), "%s %s (%d)", method, path, res.status)
+		assert.Equal(t, "no-cache", res.header.Get("Pragma"), "%s %s (%d)", method, path, res.status)
+		if res.status/100 == 3 {
+			assert.Equal(t, "no-referrer", res.header.Get("Referrer-Policy"), "redirect %s %s", method, path)
+			seen[strings.Split(strings.Split(path, "?")[0], "/")[1]] = true
+		}
+		return res
+	}
+	pw := "correct-horse-1"
+	check("POST", "/sign-up/email", map[string]any{"name": "Nc", "email": "nc@example.com", "password": pw})
+	check("POST", "/sign-in/email", map[string]any{"email": "nc@example.com", "password": pw})
+	check("POST", "/sign-in/email", map[string]any{"email": "nc@example.com", "password": "wrong-horse-1"})
+	check("GET", "/get-session", nil)
+	check("POST", "/get-session", nil)
+	check("GET", "/list-sessions", nil)
+	check("POST", "/update-user", map[string]any{"name": "Nc2"})
+	check("POST", "/change-password", map[string]any{"currentPassword": pw, "newPassword": "battery-staple-2", "revokeOtherSessions": true})
+	check("POST", "/verify-password", map[string]any{"password": "battery-staple-2"})
+	check("POST", "/revoke-other-sessions", nil)
+	check("POST", "/revoke-session", map[string]any{"token": "nope"})
+	check("POST", "/send-verification-email", map[string]any{"email": "nc@example.com", "callbackURL": "/done"})
+	verify := mail.last(t, a)
+	vpath, vq := pathOf(t, verify.URL)
+	check("GET", vpath+"?"+vq.Encode(), nil) // 302 to /done
+	check("GET", "/verify-email?token=bad&callbackURL=%2Fdone", nil)
+	check("POST", "/request-password-reset", map[string]any{"email": "nc@example.com", "redirectTo": "/reset"})
+	reset := mail.last(t, a)
+	rpath, rq := pathOf(t, reset.URL)
+	check("GET", rpath+"?"+rq.Encode(), nil) // 302 to /reset?token=
+	check("POST", "/reset-password", map[string]any{"token": reset.Token, "newPassword": "battery-staple-3"})
+	check("POST", "/sign-in/email", map[string]any{"email": "nc@example.com", "password": "battery-staple-3"})
+	check("POST", "/change-email", map[string]any{"newEmail": "nc2@example.com"})
+	check("POST", "/delete-user", map[string]any{"callbackURL": "/bye"})
+	require.NoError(t, a.Shutdown(context.Background()))
+	var del betterauth.Email
+	for _, m := range mail.sent {
+		if strings.Contains(m.URL, "/delete-user/") {
+			del = m
+		}
+	}
+	dpath, dq := pathOf(t, del.URL)
+	check("GET", "/ok", nil)
+	check("GET", "/error?error=X", nil)
+	check("GET", "/no-such-endpoint", nil)
+	check("POST", "/revoke-sessions", nil)
+	check("POST", "/sign-in/email", map[string]any{"email": "nc@example.com", "password": "battery-staple-3"})
+	res := check("GET", dpath+"?"+dq.Encode(), nil) // 302 to /bye
+	require.Equal(t, 302, res.status, "%s", res.body)
+	check("POST", "/sign-out", nil)
+	assert.Equal(t, map[string]bool{"verify-email": true, "reset-password": true, "delete-user": true}, seen, "redirects seen")
+}
