@@ -1,8 +1,12 @@
 package betterauth_test
 
 import (
+	"bufio"
 	"context"
+	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -449,4 +453,77 @@ func TestNoStoreAndNoReferrer(t *testing.T) {
 	require.Equal(t, 302, res.status, "%s", res.body)
 	check("POST", "/sign-out", nil)
 	assert.Equal(t, map[string]bool{"verify-email": true, "reset-password": true, "delete-user": true}, seen, "redirects seen")
+}
+
+// trickle is a body that yields one byte every 50 ms, for up to 10 s.
+type trickle struct{ n int }
+
+func (tr *trickle) Read(p []byte) (int, error) {
+	if tr.n >= 200 || len(p) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(50 * time.Millisecond)
+	tr.n++
+	p[0] = ' '
+	return 1, nil
+}
+
+// Reading the body stops at RequestTimeout even where the ResponseWriter
+// cannot set read deadlines: a trickled body gets 408, not a 10 s read.
+func TestTrickledBodyIs408(t *testing.T) {
+	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.RequestTimeout = 300 * time.Millisecond })
+	req := httptest.NewRequest("POST", "http://127.0.0.1:3005/api/auth/sign-in/email", &trickle{})
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", testOrigin)
+	rec := serve(a.Handler(), req)
+	assert.Equal(t, 408, rec.Code)
+	assert.Equal(t, `{"message":"Request body not received in time","code":"REQUEST_TIMEOUT"}`, rec.Body.String())
+}
+
+// Over a real connection, a client that sends part of a body, slowly or
+// not at all, does not hold the connection: the server answers or closes
+// it on its own, soon after RequestTimeout (the guard here is 10 s).
+func TestSlowBodyReleasesTheConnection(t *testing.T) {
+	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.RequestTimeout = 300 * time.Millisecond })
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	for _, mode := range []string{"trickled", "stalled"} {
+		t.Run(mode, func(t *testing.T) {
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second))) // the test's guard
+			_, err = io.WriteString(conn, "POST /api/auth/sign-in/email HTTP/1.1\r\nHost: 127.0.0.1:3005\r\n"+
+				"Origin: "+testOrigin+"\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+			require.NoError(t, err)
+			stop := make(chan struct{})
+			defer close(stop)
+			if mode == "trickled" {
+				go func() {
+					for {
+						select {
+						case <-stop:
+							return
+						case <-time.After(100 * time.Millisecond):
+						}
+						if _, err := conn.Write([]byte(" ")); err != nil {
+							return
+						}
+					}
+				}()
+			}
+			start := time.Now()
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("the server still held the connection after %v", time.Since(start))
+			}
+			if err == nil { // an answer; else the server closed the connection
+				res.Body.Close()
+				assert.Equal(t, 408, res.StatusCode)
+				assert.True(t, res.Close, "the connection is closed after the answer")
+			}
+			assert.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond, "not before RequestTimeout")
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -204,18 +205,45 @@ type body map[string]any
 
 var errPayloadTooLarge = &APIError{Status: http.StatusRequestEntityTooLarge, Code: "PAYLOAD_TOO_LARGE", Message: "Request body is too large"}
 
+// errBodyTimeout answers a body that did not arrive within RequestTimeout.
+var errBodyTimeout = &APIError{Status: http.StatusRequestTimeout, Code: "REQUEST_TIMEOUT", Message: "Request body not received in time"}
+
+// ctxReader stops reading once ctx is done, so a body trickled byte by
+// byte cannot hold a request past its deadline.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 // readBody decodes a JSON body (or, where form is true, a urlencoded form)
 // of at most 1 MiB, answering as Better Auth does: 415 for other media
 // types, 400 BAD_REQUEST for invalid JSON, a VALIDATION_ERROR when the JSON
-// is not an object. Unlike Better Auth it also answers a VALIDATION_ERROR
+// is not an object, 408 when the body has not arrived within the request's
+// deadline (RequestTimeout). Unlike Better Auth it also answers a VALIDATION_ERROR
 // for invalid UTF-8 and for NUL characters anywhere in the body, which
 // PostgreSQL cannot store.
 func readBody(w http.ResponseWriter, r *http.Request, form bool) (body, error) {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	ctx := r.Context()
+	if dl, ok := ctx.Deadline(); ok {
+		// A client that stops sending: the read itself gives up at the
+		// deadline (where the ResponseWriter supports it).
+		_ = http.NewResponseController(w).SetReadDeadline(dl)
+	}
+	raw, err := io.ReadAll(ctxReader{ctx, http.MaxBytesReader(w, r.Body, maxBodyBytes)})
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, errPayloadTooLarge
+		}
+		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, errBodyTimeout
 		}
 		return nil, apiErr(http.StatusBadRequest, "BAD_REQUEST", "Could not read the request body")
 	}

@@ -232,3 +232,13 @@ func TestExampleMailFlows(t *testing.T) {
 	status, _ = post("/api/auth/sign-in/email", map[string]any{"email": "flo2@example.com", "password": "battery-staple-2"})
 	assert.Equal(t, 401, status)
 }
+
+// The server bounds every phase of a connection, and leaves the auth API
+// time to answer 503 within its RequestTimeout (10 s by default).
+func TestServerTimeouts(t *testing.T) {
+	srv := newServer(":0", http.NotFoundHandler())
+	assert.Equal(t, 10*time.Second, srv.ReadHeaderTimeout)
+	assert.Equal(t, 30*time.Second, srv.ReadTimeout)
+	assert.Equal(t, 30*time.Second, srv.WriteTimeout)
+	assert.Equal(t, 120*time.Second, srv.IdleTimeout)
+}
