@@ -527,3 +527,35 @@ func TestSlowBodyReleasesTheConnection(t *testing.T) {
 		})
 	}
 }
+
+// Under an https base URL only the __Secure- cookie names carry a session:
+// an unprefixed cookie, which a sibling subdomain or a plain-http answer
+// can plant, is ignored even when validly signed (login CSRF: it would
+// sign the victim in to the attacker's account). Under http it is read,
+// as Better Auth reads it.
+func TestSecureCookiesReadOnlySecureNames(t *testing.T) {
+	for _, base := range []string{"https://app.example.com", "http://app.example.com"} {
+		t.Run(base, func(t *testing.T) {
+			a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.BaseURL = base })
+			res, err := a.SignUpEmail(context.Background(), betterauth.SignUpInput{Name: "Attacker", Email: "attacker@example.com", Password: "correct-horse-1"})
+			require.NoError(t, err)
+			signed := pctEncode(betterauth.SignCookieValue(testSecret, res.Session.Token))
+			for name, readUnderHTTPS := range map[string]bool{
+				"better-auth.session_token":          false,
+				"better-auth-session_token":          false,
+				"__Secure-better-auth.session_token": true,
+				"__Secure-better-auth-session_token": true,
+			} {
+				req := httptest.NewRequest("GET", base+"/api/auth/get-session", nil)
+				req.Header.Set("Cookie", name+"="+signed)
+				rec := serve(a.Handler(), req)
+				require.Equal(t, 200, rec.Code, name)
+				if strings.HasPrefix(base, "https") && !readUnderHTTPS {
+					assert.Equal(t, "null", rec.Body.String(), "%s is ignored under https", name)
+				} else {
+					assert.Contains(t, rec.Body.String(), "attacker@example.com", "%s is read", name)
+				}
+			}
+		})
+	}
+}
