@@ -137,12 +137,14 @@ func TestRequestPasswordResetRequestPathIsTheSame(t *testing.T) {
 
 // request-password-reset takes as long for a known address as for an
 // unknown one on PostgreSQL (issue #8 item 5: it was 2.4 ms against 0.7 ms,
-// the link being written on the request path). Writes cost 2 ms more, as a
-// commit does on a real disk; 200 interleaved samples of each, background
-// work drained between samples outside the timed window; the medians must
-// be within a factor of 1.5 of each other.
+// the link being written on the request path). Writes cost 5 ms more, as a
+// commit on a slow disk does (pgtest runs with fsync off). 200 pairs of
+// samples, taken back to back in alternating order, background work
+// drained between samples outside the timed window; the median of the
+// pairs' time ratios must be within a factor of 1.5 of 1. Pairing cancels
+// the load of a busy machine, which comes and goes slower than a pair.
 func TestRequestPasswordResetTiming(t *testing.T) {
-	tr := &pgTracer{writeDelay: 2 * time.Millisecond}
+	tr := &pgTracer{writeDelay: 5 * time.Millisecond}
 	mail := &mailbox{}
 	a, _ := newAuth(t, newTracedStore(t, tr), func(c *betterauth.Config) {
 		c.EmailAndPassword.SendResetPassword = mail.send
@@ -176,10 +178,14 @@ func TestRequestPasswordResetTiming(t *testing.T) {
 			known = append(known, sample("timing@example.com"))
 		}
 	}
-	mk, mu := median(known), median(unknown)
-	ratio := float64(max(mk, mu)) / float64(min(mk, mu))
-	t.Logf("median known %v, unknown %v, ratio %.2f", mk, mu, ratio)
-	assert.Less(t, ratio, 1.5, "known %v vs unknown %v: the answer's time tells whether the account exists", mk, mu)
+	ratios := make([]float64, n)
+	for i := range n {
+		ratios[i] = float64(known[i]) / float64(unknown[i])
+	}
+	slices.Sort(ratios)
+	r := ratios[n/2]
+	t.Logf("medians: known %v, unknown %v; median ratio of pairs %.2f", median(known), median(unknown), r)
+	assert.Less(t, max(r, 1/r), 1.5, "known and unknown addresses answer in different times: the time tells whether the account exists")
 	assert.Equal(t, 20+n, mail.count(t, a), "every request for the known address mailed a link")
 }
 
