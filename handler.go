@@ -28,8 +28,8 @@ type route struct {
 //
 // Every response says Cache-Control: no-store and Pragma: no-cache (many
 // carry a session token, in the body or a cookie, and none is worth
-// caching), and every redirect Referrer-Policy: no-referrer (some carry a
-// token in their target).
+// caching), and every redirect Referrer-Policy: no-referrer (the URL that
+// led to it may hold a token).
 func (a *Auth) Handler() http.Handler {
 	routes := map[string]route{
 		"/sign-up/email":           {method: http.MethodPost, form: true, login: true, fn: a.handleSignUp},
