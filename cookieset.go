@@ -12,7 +12,12 @@ type cookieSet struct {
 	dontRemember string
 	// sessionTokenReads are the names a session token is read from, in
 	// order: the configured one, then the prefixed/unprefixed and legacy
-	// hyphenated forms Better Auth's getSessionCookie also accepts.
+	// hyphenated forms Better Auth's getSessionCookie also accepts. With
+	// secure cookies only the __Secure- forms: any page of a sibling
+	// subdomain, or a plain-http response, can plant an unprefixed cookie
+	// (for instance an attacker's own valid session, to sign the victim in
+	// to the attacker's account), but only a secure origin can set
+	// __Secure- ones.
 	sessionTokenReads []string
 	secure            bool
 	domain            string
@@ -36,6 +41,9 @@ func newCookieSet(c CookieConfig, secure bool) cookieSet {
 		"__Secure-" + c.Prefix + ".session_token", c.Prefix + ".session_token",
 		"__Secure-" + c.Prefix + "-session_token", c.Prefix + "-session_token",
 	} {
+		if secure && !strings.HasPrefix(n, "__Secure-") {
+			continue
+		}
 		if !seen[n] {
 			seen[n] = true
 			cs.sessionTokenReads = append(cs.sessionTokenReads, n)
@@ -112,7 +120,7 @@ func (a *Auth) dontRemember(r *http.Request) bool {
 func (a *Auth) requestToken(r *http.Request) string {
 	if a.cfg.Bearer.Enabled {
 		if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-			if t, ok := verifyBearer(a.secret, strings.TrimSpace(h[7:]), a.cfg.Bearer.RequireSignature); ok {
+			if t, ok := verifyBearer(a.secret, strings.TrimSpace(h[7:]), a.cfg.Bearer.RequireSignature); ok && textProblem(t) == "" {
 				return t
 			}
 		}

@@ -25,6 +25,11 @@ type route struct {
 //
 // An unknown path or a wrong method answers 404 with an empty body, as
 // Better Auth does.
+//
+// Every response says Cache-Control: no-store and Pragma: no-cache (many
+// carry a session token, in the body or a cookie, and none is worth
+// caching), and every redirect Referrer-Policy: no-referrer (the URL that
+// led to it may hold a token).
 func (a *Auth) Handler() http.Handler {
 	routes := map[string]route{
 		"/sign-up/email":           {method: http.MethodPost, form: true, login: true, fn: a.handleSignUp},
@@ -52,6 +57,8 @@ func (a *Auth) Handler() http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), a.cfg.RequestTimeout)
 		defer cancel()
 		r = r.WithContext(a.withRequestInfo(ctx, r))
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
 		path, ok := strings.CutPrefix(r.URL.Path, a.basePath)
 		rt, found := routes[path]
 		token, isReset := strings.CutPrefix(path, "/reset-password/")
@@ -69,13 +76,14 @@ func (a *Auth) Handler() http.Handler {
 			}
 		}
 		if path == "/get-session" && r.Method == http.MethodPost {
-			w.Header().Set("Cache-Control", "no-store")
-			w.Header().Set("Pragma", "no-cache")
 			a.writeError(w, r, ErrMethodNotAllowedDeferRequired)
 			return
 		}
 		if isReset {
-			err := a.checkRedirectTargets(r, nil)
+			err := checkQuery(r)
+			if err == nil {
+				err = a.checkRedirectTargets(r, nil)
+			}
 			if err == nil {
 				err = a.handleResetPasswordCallback(w, r, token)
 			}
@@ -86,6 +94,10 @@ func (a *Auth) Handler() http.Handler {
 		}
 		if !ok || !found || (r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead)) {
 			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		if err := checkQuery(r); err != nil {
+			a.writeError(w, r, err)
 			return
 		}
 		var b body
@@ -221,8 +233,6 @@ func (a *Auth) handleSignOut(w http.ResponseWriter, r *http.Request, _ body) err
 }
 
 func (a *Auth) handleGetSession(w http.ResponseWriter, r *http.Request, _ body) error {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
 	st, err := a.GetSession(r.Context(), r, r.URL.Query().Get("disableRefresh") == "true")
 	if err != nil {
 		return err
@@ -481,8 +491,12 @@ func (a *Auth) handleSendVerificationEmail(w http.ResponseWriter, r *http.Reques
 }
 
 // redirect answers 302 with Location exactly as given and no body, as
-// Better Auth does (http.Redirect would rewrite relative paths and add HTML).
+// Better Auth does (http.Redirect would rewrite relative paths and add HTML),
+// and with Referrer-Policy: no-referrer, so that the URL that led here
+// (/reset-password/{token}, /verify-email?token=...) is not sent to the
+// target as its Referer.
 func redirect(w http.ResponseWriter, location string) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Location", location)
 	w.WriteHeader(http.StatusFound)
 }
@@ -578,7 +592,7 @@ func (a *Auth) handleResetPasswordCallback(w http.ResponseWriter, r *http.Reques
 		u.RawQuery = qv.Encode()
 		return u.String()
 	}
-	if token == "" || cb == "" {
+	if token == "" || cb == "" || textProblem(token) != "" {
 		redirect(w, target("error", "INVALID_TOKEN"))
 		return nil
 	}

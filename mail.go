@@ -57,13 +57,23 @@ func (a *Auth) sendNow(ctx context.Context, kind string, fn SendEmailFunc, e Ema
 // MailTimeout; onFail (if any) undoes what the mail was for, also when the
 // mail was not sent for the per-address limit. Shutdown waits for it.
 func (a *Auth) sendLater(ctx context.Context, kind string, fn SendEmailFunc, e Email, onFail func(context.Context)) {
-	ctx = context.WithoutCancel(ctx) // onFail too runs after the request has ended
-	a.bg.Add(1)
-	go func() {
-		defer a.bg.Done()
+	a.goBackground(ctx, func(ctx context.Context) {
 		if err := a.sendNow(ctx, kind, fn, e); err != nil && onFail != nil {
 			onFail(ctx)
 		}
+	})
+}
+
+// goBackground runs fn after the response, tracked so that Shutdown waits
+// for it, with ctx detached from the request: fn keeps its values (the
+// client address of audit records) but not its deadline or cancellation,
+// and must bound its own work.
+func (a *Auth) goBackground(ctx context.Context, fn func(context.Context)) {
+	ctx = context.WithoutCancel(ctx)
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		fn(ctx)
 	}()
 }
 

@@ -55,9 +55,11 @@ type RequestMeta struct {
 // records them. The address is the socket's peer, or behind one of
 // Config.TrustedProxies the client named in X-Forwarded-For; IPv6
 // addresses are reduced to their /64 as Better Auth writes them (see
-// Config.TrustedProxies).
+// Config.TrustedProxies). The user agent is made storable: invalid UTF-8
+// becomes U+FFFD, control characters (NUL included) are dropped, and it is
+// cut to MaxUserAgentLength bytes.
 func (a *Auth) RequestMeta(r *http.Request) RequestMeta {
-	return RequestMeta{IPAddress: a.clientIP(r), UserAgent: r.UserAgent()}
+	return RequestMeta{IPAddress: a.clientIP(r), UserAgent: cleanHeader(r.UserAgent(), MaxUserAgentLength)}
 }
 
 // createSession makes a session for the user with a fresh random token

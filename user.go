@@ -51,8 +51,10 @@ type UserUpdate struct {
 // emailRE is the email rule of zod 4's z.email(), which Better Auth uses.
 var emailRE = regexp.MustCompile(`^(?:[A-Za-z0-9_'+\-]+(?:\.[A-Za-z0-9_'+\-]+)*)@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`)
 
-// ValidEmail reports whether s is an email address Better Auth accepts.
-func ValidEmail(s string) bool { return emailRE.MatchString(s) }
+// ValidEmail reports whether s is an email address Better Auth accepts and
+// at most MaxEmailLength characters long (Better Auth has no limit; a
+// longer address would fail in PostgreSQL's index).
+func ValidEmail(s string) bool { return len(s) <= MaxEmailLength && emailRE.MatchString(s) }
 
 // SignUpInput is what POST /sign-up/email takes.
 type SignUpInput struct {
@@ -78,6 +80,11 @@ type AuthResult struct {
 }
 
 func (a *Auth) checkPasswordLength(password string, min bool) error {
+	if p := textProblem(password); p != "" {
+		// Hashers normalize (NFKC), which would turn every invalid byte
+		// into U+FFFD: "\xff" and "\xfe" would be the same password.
+		return validationError("[body.password] Invalid input: " + p)
+	}
 	n := PasswordLength(password)
 	if min && n < a.cfg.EmailAndPassword.MinPasswordLength {
 		return ErrPasswordTooShort
@@ -90,7 +97,8 @@ func (a *Auth) checkPasswordLength(password string, min bool) error {
 
 // SignUpEmail creates a user with a password (and a credential account
 // holding its hash) and, unless auto sign-in is disabled, a session, all in
-// one transaction. An existing email is ErrUserAlreadyExists, except with
+// one transaction. The name must be at most MaxNameLength long; name,
+// image and password must be valid UTF-8 without NUL (VALIDATION_ERROR). An existing email is ErrUserAlreadyExists, except with
 // DisableAutoSignIn, where the answer looks like a success (a synthetic
 // user, nothing written) so that sign-up cannot be used to probe accounts.
 func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, error) {
@@ -100,6 +108,14 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, er
 	}
 	if !ValidEmail(in.Email) {
 		return nil, ErrInvalidEmail
+	}
+	if err := checkName(in.Name); err != nil {
+		return nil, err
+	}
+	if in.Image != nil {
+		if err := checkText("body.image", *in.Image); err != nil {
+			return nil, err
+		}
 	}
 	if in.Password == "" {
 		return nil, ErrInvalidPassword
@@ -435,8 +451,18 @@ type UpdateUserInput struct {
 }
 
 // UpdateUser changes the user's name, image and additional fields and
-// returns the stored user.
+// returns the stored user. The name obeys SignUpEmail's rules.
 func (a *Auth) UpdateUser(ctx context.Context, userID string, in UpdateUserInput) (*User, error) {
+	if in.Name != nil {
+		if err := checkName(*in.Name); err != nil {
+			return nil, err
+		}
+	}
+	if in.Image != nil {
+		if err := checkText("body.image", *in.Image); err != nil {
+			return nil, err
+		}
+	}
 	add, err := a.parseAdditionalInput(a.layout.User, in.Additional, false)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -172,6 +173,9 @@ func (a *Auth) SendVerificationEmail(ctx context.Context, sd *SessionData, email
 	if send == nil {
 		return ErrVerificationEmailNotEnabled
 	}
+	if !ValidEmail(email) {
+		return ErrInvalidEmail
+	}
 	if sd != nil {
 		if !strings.EqualFold(sd.User.Email, email) {
 			return ErrEmailMismatch
@@ -330,40 +334,56 @@ func (a *Auth) verifyEmailChange(ctx context.Context, sd *SessionData, email, up
 }
 
 // RequestPasswordReset mails a reset link if the email belongs to a user,
-// and answers the same (nil) either way, in about the same time: the link
-// is stored and the mail goes out in the background. If the mail fails, the
-// link is deleted.
+// and answers the same (nil) either way, in the same time: the request
+// path does one user lookup whatever the answer (so a store failure is
+// still ErrUnavailable), and for a known address the link is stored and
+// mailed in the background, after the answer (Shutdown waits for it). If
+// storing or mailing fails, that is logged and the link deleted.
 func (a *Auth) RequestPasswordReset(ctx context.Context, email, redirectTo string) error {
 	send := a.cfg.EmailAndPassword.SendResetPassword
 	if send == nil {
 		return ErrResetPasswordDisabled
 	}
-	token, err := randid.String(24, randid.Alphanumeric)
-	if err != nil {
-		return fmt.Errorf("betterauth: reset token: %w", err)
+	if !ValidEmail(email) {
+		return ErrInvalidEmail
 	}
 	u, err := a.store.GetUserByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
-		// Cost what the other branch costs: one more round trip.
-		if _, err := a.findVerification(ctx, resetPrefix+token); err != nil {
-			return err
-		}
 		return nil
 	}
 	if err != nil {
 		return unavailable("request password reset", err)
 	}
-	v, err := a.createVerification(ctx, a.store, resetPrefix+token, u.ID, a.cfg.EmailAndPassword.ResetPasswordTokenExpiresIn)
-	if err != nil {
-		return err
-	}
-	url := a.link("/reset-password/"+token, "callbackURL="+encodeURIComponent(redirectTo))
-	a.sendLater(ctx, "reset password", send, Email{User: u, To: u.Email, URL: url, Token: token}, func(ctx context.Context) {
-		if err := a.store.DeleteVerification(ctx, v.ID); err != nil && !errors.Is(err, ErrNotFound) {
-			a.logger.ErrorContext(ctx, "betterauth: removing an unsent reset link failed", "err", err)
+	a.goBackground(ctx, func(ctx context.Context) {
+		token, err := randid.String(24, randid.Alphanumeric)
+		if err != nil {
+			a.logger.ErrorContext(ctx, "betterauth: making a reset token failed", "err", err)
+			return
+		}
+		sctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
+		v, err := a.createVerification(sctx, a.store, resetPrefix+token, u.ID, a.cfg.EmailAndPassword.ResetPasswordTokenExpiresIn)
+		cancel()
+		if err != nil {
+			a.logger.ErrorContext(ctx, "betterauth: storing a reset link failed", "err", err)
+			return
+		}
+		a.audit(ctx, slog.LevelInfo, EventTokenCreated, u.ID, slog.String("reason", "reset_password"))
+		url := a.link("/reset-password/"+token, "callbackURL="+encodeURIComponent(redirectTo))
+		if err := a.sendNow(ctx, "reset password", send, Email{User: u, To: u.Email, URL: url, Token: token}); err != nil {
+			a.deleteUnsent(ctx, v, "reset")
 		}
 	})
 	return nil
+}
+
+// deleteUnsent removes the verification row of a link whose mail failed,
+// within RequestTimeout; a failure is logged.
+func (a *Auth) deleteUnsent(ctx context.Context, v *Verification, kind string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.RequestTimeout)
+	defer cancel()
+	if err := a.store.DeleteVerification(ctx, v.ID); err != nil && !errors.Is(err, ErrNotFound) {
+		a.logger.ErrorContext(ctx, "betterauth: removing an unsent "+kind+" link failed", "err", err)
+	}
 }
 
 // CheckResetToken reports whether a reset token is live, without using it.

@@ -36,6 +36,17 @@
 // with kind one of verify-email, reset-password, change-email-confirmation,
 // delete-account. Follow the url to complete the flow. These lines are a
 // public interface: tests outside this repository read them.
+//
+// The server's timeouts (see newServer), so that slow or idle clients
+// cannot hold connections:
+//
+//	ReadHeaderTimeout  10 s   to send the request line and headers
+//	ReadTimeout        30 s   to send the whole request, body included (the
+//	                          auth API cuts its bodies off sooner, at its
+//	                          RequestTimeout, 10 s, answering 408)
+//	WriteTimeout       30 s   to take the answer; longer than RequestTimeout,
+//	                          so a 503 from a hung database still gets out
+//	IdleTimeout       120 s   for a kept-alive connection between requests
 package main
 
 import (
@@ -189,7 +200,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(indexHTML)
 	})
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(addr, mux)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	if dev {
@@ -252,5 +263,17 @@ func me(auth *betterauth.Auth) func(http.ResponseWriter, *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(map[string]any{"user": auth.UserJSON(sd.User), "session": auth.SessionJSON(sd.Session)})
+	}
+}
+
+// newServer is the HTTP server with the timeouts listed in the package
+// documentation.
+func newServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr: addr, Handler: h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
 	}
 }

@@ -432,3 +432,13 @@ func TestExampleRateLimitAndProxies(t *testing.T) {
 		assert.Contains(t, err.Error(), "BETTER_AUTH_TRUSTED_PROXIES")
 	})
 }
+
+// The server bounds every phase of a connection, and leaves the auth API
+// time to answer 503 within its RequestTimeout (10 s by default).
+func TestServerTimeouts(t *testing.T) {
+	srv := newServer(":0", http.NotFoundHandler())
+	assert.Equal(t, 10*time.Second, srv.ReadHeaderTimeout)
+	assert.Equal(t, 30*time.Second, srv.ReadTimeout)
+	assert.Equal(t, 30*time.Second, srv.WriteTimeout)
+	assert.Equal(t, 120*time.Second, srv.IdleTimeout)
+}
