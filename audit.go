@@ -14,27 +14,31 @@ import (
 const (
 	// EventUserCreated: a sign-up created a user.
 	EventUserCreated = "user_created"
-	// EventUserUpdated: a user's email changed (reason "email_change").
+	// EventUserUpdated: a user's email changed (reason "email_change") or
+	// was verified (reason "email_verified").
 	EventUserUpdated = "user_updated"
 	// EventUserDeleted: a user was deleted.
 	EventUserDeleted = "user_deleted"
-	// EventLoginSuccess: a sign-in created a session.
+	// EventLoginSuccess: a sign-in (or a sign-up that signs in, reason
+	// "sign_up") created a session.
 	EventLoginSuccess = "authn_login_success"
 	// EventLoginFail: a sign-in was refused (unknown email, wrong password,
 	// unverified email, locked account).
 	EventLoginFail = "authn_login_fail"
 	// EventLoginLock: an account reached MaxFailedSignIns and is locked.
 	EventLoginLock = "authn_login_lock"
-	// EventPasswordChange: a password was changed (reason "reset" when a
-	// reset link was used).
+	// EventPasswordChange: a password was changed (reason "change_password"
+	// or, when a reset link was used, "reset").
 	EventPasswordChange = "authn_password_change"
 	// EventPasswordChangeFail: a wrong current password at change-password,
-	// verify-password or delete-user.
+	// verify-password or delete-user, or one refused because the account is
+	// locked (reason "locked").
 	EventPasswordChangeFail = "authn_password_change_fail"
-	// EventTokenCreated: a reset, verification or deletion link was issued
-	// (reason names which).
+	// EventTokenCreated: a reset or deletion link was issued (reason
+	// "reset_password", "delete_account").
 	EventTokenCreated = "authn_token_created"
-	// EventSessionExpired: a session ended (reason "logout", "revoked").
+	// EventSessionExpired: a session ended (reason "logout", or "revoked"
+	// by revoke-session(s)).
 	EventSessionExpired = "session_expired"
 	// EventRateLimitExceeded: a request was refused with 429 ("path" names
 	// the route), or a mail was not sent because its address had its share

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -237,6 +238,7 @@ func (a *Auth) RevokeSession(ctx context.Context, userID, token string) error {
 		if err := a.store.DeleteSession(ctx, stored); err != nil && !errors.Is(err, ErrNotFound) {
 			return unavailable("revoke session", err)
 		}
+		a.audit(ctx, slog.LevelInfo, EventSessionExpired, userID, slog.String("reason", "revoked"))
 		return nil
 	}
 	return nil
@@ -245,8 +247,10 @@ func (a *Auth) RevokeSession(ctx context.Context, userID, token string) error {
 // RevokeSessions deletes every session of the user except keepToken (all
 // of them when keepToken is "").
 func (a *Auth) RevokeSessions(ctx context.Context, userID, keepToken string) error {
-	if _, err := a.store.DeleteUserSessions(ctx, userID, a.storedToken(keepToken)); err != nil {
+	n, err := a.store.DeleteUserSessions(ctx, userID, a.storedToken(keepToken))
+	if err != nil {
 		return unavailable("revoke sessions", err)
 	}
+	a.audit(ctx, slog.LevelInfo, EventSessionExpired, userID, slog.String("reason", "revoked"), slog.Int64("sessions", n))
 	return nil
 }

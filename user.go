@@ -173,6 +173,10 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, er
 	case err != nil:
 		return nil, unavailable("sign up", err)
 	}
+	a.audit(ctx, slog.LevelInfo, EventUserCreated, res.User.ID)
+	if res.Session != nil {
+		a.audit(ctx, slog.LevelInfo, EventLoginSuccess, res.User.ID, slog.String("reason", "sign_up"))
+	}
 	ev := a.cfg.EmailVerification
 	if send := ev.SendVerificationEmail; send != nil && (ev.SendOnSignUp || ep.RequireEmailVerification) {
 		e, err := a.verificationEmail(res.User, in.CallbackURL)
@@ -435,9 +439,21 @@ func (a *Auth) SignOut(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	if err := a.store.DeleteSession(ctx, a.storedToken(token)); err != nil && !errors.Is(err, ErrNotFound) {
+	userID := ""
+	if a.auditLogger.Enabled(ctx, slog.LevelInfo) {
+		// Only the audit record needs to know whose session it was.
+		if s, _, err := a.store.GetSessionByToken(ctx, a.storedToken(token)); err == nil {
+			userID = s.UserID
+		}
+	}
+	err := a.store.DeleteSession(ctx, a.storedToken(token))
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
 		return unavailable("sign out", err)
 	}
+	a.audit(ctx, slog.LevelInfo, EventSessionExpired, userID, slog.String("reason", "logout"))
 	return nil
 }
 
@@ -524,6 +540,9 @@ func (a *Auth) ChangePassword(ctx context.Context, userID, current, next string,
 		}
 		return nil
 	})
+	if err == nil {
+		a.audit(ctx, slog.LevelInfo, EventPasswordChange, userID, slog.String("reason", "change_password"), slog.Bool("revoked_other_sessions", revokeOtherSessions))
+	}
 	return s, err
 }
 
@@ -610,6 +629,7 @@ func (a *Auth) DeleteUser(ctx context.Context, sd *SessionData, in DeleteUserInp
 		if cb == "" {
 			cb = "/"
 		}
+		a.audit(ctx, slog.LevelInfo, EventTokenCreated, sd.User.ID, slog.String("reason", "delete_account"))
 		url := a.link("/delete-user/callback", "token="+token+"&callbackURL="+encodeURIComponent(cb))
 		if err := a.sendNow(ctx, "delete account", send, Email{User: sd.User, To: sd.User.Email, URL: url, Token: token}); err != nil {
 			if derr := a.store.DeleteVerification(ctx, v.ID); derr != nil && !errors.Is(derr, ErrNotFound) {
@@ -637,7 +657,7 @@ func (a *Auth) DeleteUserWithToken(ctx context.Context, userID, token string) er
 }
 
 func (a *Auth) deleteUserWithToken(ctx context.Context, userID, token string) error {
-	return a.inTx(ctx, "delete user", func(ctx context.Context, tx Store) error {
+	err := a.inTx(ctx, "delete user", func(ctx context.Context, tx Store) error {
 		v, err := a.consumeVerification(ctx, tx, "delete-account-"+token)
 		if err != nil {
 			return err
@@ -650,12 +670,17 @@ func (a *Auth) deleteUserWithToken(ctx context.Context, userID, token string) er
 		}
 		return nil
 	})
+	if err == nil {
+		a.audit(ctx, slog.LevelInfo, EventUserDeleted, userID, slog.String("reason", "confirmation_link"))
+	}
+	return err
 }
 
 func (a *Auth) deleteUser(ctx context.Context, userID string) error {
 	if err := a.store.DeleteUser(ctx, userID); err != nil && !errors.Is(err, ErrNotFound) {
 		return unavailable("delete user", err)
 	}
+	a.audit(ctx, slog.LevelInfo, EventUserDeleted, userID)
 	return nil
 }
 
@@ -707,6 +732,7 @@ func (a *Auth) ChangeEmail(ctx context.Context, sd *SessionData, newEmail, callb
 		if err != nil {
 			return false, unavailable("change email", err)
 		}
+		a.audit(ctx, slog.LevelInfo, EventUserUpdated, u.ID, slog.String("reason", "email_change"))
 		if send != nil {
 			e, err := a.verificationEmail(upd, callbackURL)
 			if err != nil {

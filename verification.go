@@ -264,6 +264,7 @@ func (a *Auth) VerifyEmail(ctx context.Context, sd *SessionData, token, callback
 	if _, err := a.store.UpdateUser(ctx, u.ID, UserUpdate{EmailVerified: &verified, UpdatedAt: a.clock()}); err != nil {
 		return nil, unavailable("verify email", err)
 	}
+	a.audit(ctx, slog.LevelInfo, EventUserUpdated, u.ID, slog.String("reason", "email_verified"))
 	if a.cfg.EmailVerification.AutoSignInAfterVerification {
 		if sd == nil || sd.User.Email != email {
 			if res.Session, err = a.createSession(ctx, a.store, u.ID, false, meta); err != nil {
@@ -314,6 +315,7 @@ func (a *Auth) verifyEmailChange(ctx context.Context, sd *SessionData, email, up
 		if err != nil {
 			return nil, unavailable("change email", err)
 		}
+		a.audit(ctx, slog.LevelInfo, EventUserUpdated, u.ID, slog.String("reason", "email_change"))
 		return &VerifyEmailResult{User: upd, RefreshCookie: sd != nil}, nil
 	default:
 		unverified := false
@@ -324,6 +326,7 @@ func (a *Auth) verifyEmailChange(ctx context.Context, sd *SessionData, email, up
 		if err != nil {
 			return nil, unavailable("change email", err)
 		}
+		a.audit(ctx, slog.LevelInfo, EventUserUpdated, u.ID, slog.String("reason", "email_change"))
 		if send != nil {
 			if e, err := a.verificationEmail(upd, callbackURL); err == nil {
 				a.sendLater(ctx, "verification", send, e, nil)
@@ -425,7 +428,7 @@ func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) err
 	if err != nil {
 		return fmt.Errorf("betterauth: hashing the password: %w", err)
 	}
-	return a.inTx(ctx, "reset password", func(ctx context.Context, tx Store) error {
+	err = a.inTx(ctx, "reset password", func(ctx context.Context, tx Store) error {
 		taken, err := a.consumeVerification(ctx, tx, id)
 		if err != nil {
 			return err
@@ -462,6 +465,10 @@ func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) err
 		_, err = tx.UpdateAccount(ctx, acct.ID, AccountUpdate{Password: &hash, UpdatedAt: now})
 		return err
 	})
+	if err == nil {
+		a.audit(ctx, slog.LevelInfo, EventPasswordChange, v.Value, slog.String("reason", "reset"))
+	}
+	return err
 }
 
 // CleanupResult counts what DeleteExpired removed.
