@@ -11,6 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/internal/pgtest"
+	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/store/pgstore"
 )
 
 // Checklist L3: text a client controls cannot forge a log record. A refused
@@ -73,4 +76,44 @@ func TestSQLInValuesIsJustText(t *testing.T) {
 		require.NoError(t, err, "the other user is still there")
 		assert.Equal(t, "Other", u.Name)
 	})
+}
+
+// Checklist C2: safe methods change nothing. With a valid session, every
+// GET route (with tokens that are not valid, since a valid link is allowed
+// to act) leaves every table as it was.
+func TestGetRoutesChangeNothing(t *testing.T) {
+	pool := pgtest.NewPool(t)
+	ctx := context.Background()
+	require.NoError(t, migrations.Up(ctx, pool, betterauth.Schema{}))
+	st, err := pgstore.New(pool, betterauth.Schema{})
+	require.NoError(t, err)
+	a, _ := newAuth(t, st, func(c *betterauth.Config) {
+		c.User.DeleteUser.Enabled = true
+		c.EmailVerification.SendVerificationEmail = (&mailbox{}).send
+		c.EmailAndPassword.SendResetPassword = (&mailbox{}).send
+	})
+	h := a.Handler()
+	c := newClient(t, h)
+	c.signUp("Get", "get@example.com", "correct-horse-1")
+	checksum := func() string {
+		var sum string
+		require.NoError(t, pool.QueryRow(ctx, `SELECT md5(
+			(SELECT coalesce(string_agg(t::text, ',' ORDER BY t::text), '') FROM "user" t) ||
+			(SELECT coalesce(string_agg(t::text, ',' ORDER BY t::text), '') FROM "session" t) ||
+			(SELECT coalesce(string_agg(t::text, ',' ORDER BY t::text), '') FROM "account" t) ||
+			(SELECT coalesce(string_agg(t::text, ',' ORDER BY t::text), '') FROM "verification" t))`).Scan(&sum))
+		return sum
+	}
+	before := checksum()
+	for _, path := range []string{
+		"/get-session", "/get-session?disableRefresh=true", "/list-sessions", "/ok", "/error?error=X",
+		"/verify-email?token=not-a-jwt&callbackURL=/done", "/reset-password/not-a-token?callbackURL=/reset",
+		"/delete-user/callback?token=not-a-token&callbackURL=/bye",
+	} {
+		for _, m := range []string{"GET", "HEAD"} {
+			res := c.do(m, path, nil)
+			assert.Less(t, res.status, 500, "%s %s: %s", m, path, res.body)
+			assert.Equal(t, before, checksum(), "%s %s changed the database", m, path)
+		}
+	}
 }
