@@ -207,7 +207,7 @@ func problems(l *betterauth.Layout, d *dbState) []Problem {
 					add(true, t.Name, c.Name, "column %q.%q has no unique constraint", t.Name, c.Name)
 				}
 			}
-			if c.References != "" {
+			if c.References != nil {
 				checkFK(l, t, c, d, add)
 			}
 		}

@@ -156,7 +156,7 @@ func columnDDL(l *betterauth.Layout, c betterauth.Column, forAdd bool) string {
 	b.WriteString(pgstore.Quote(c.Name))
 	b.WriteByte(' ')
 	b.WriteString(sqlType(l, c))
-	if c.Type == "id" && l.IDMode == betterauth.IDModeUUID && c.References == "" {
+	if c.Type == "id" && l.IDMode == betterauth.IDModeUUID && c.References == nil {
 		b.WriteString(" default pg_catalog.gen_random_uuid()")
 	}
 	if c.DefaultNow {
@@ -173,7 +173,7 @@ func columnDDL(l *betterauth.Layout, c betterauth.Column, forAdd bool) string {
 	if c.Unique {
 		b.WriteString(" unique")
 	}
-	if c.References != "" {
+	if c.References != nil {
 		fmt.Fprintf(&b, " references %s (%s) on delete cascade", pgstore.Quote(l.User.Name), pgstore.Quote("id"))
 	}
 	return b.String()
