@@ -274,4 +274,3 @@ func restricted(op string, err error) error {
 	}
 	return nil
 }
-

@@ -188,13 +188,28 @@ func (s *suite) tableErrors(t *testing.T) {
 	assert.ErrorIs(t, err, betterauth.ErrNotFound, "reference to no user on update")
 
 	for name, fn := range map[string]func() error{
-		"unknown field":       func() error { _, err := ts.Insert(ctx, "testNote", betterauth.Record{"userId": u.ID, "slug": "s-" + rnd(t), "nope": 1}); return err },
-		"wrong type":          func() error { _, err := ts.Insert(ctx, "testNote", betterauth.Record{"userId": u.ID, "slug": 5}); return err },
-		"missing required":    func() error { _, err := ts.Insert(ctx, "testNote", betterauth.Record{"userId": u.ID}); return err },
-		"null required":       func() error { _, err := ts.Insert(ctx, "testNote", betterauth.Record{"userId": u.ID, "slug": nil}); return err },
-		"unknown where field": func() error { _, err := ts.FindOne(ctx, "testNote", betterauth.Where{Field: "nope", Value: 1}); return err },
-		"wrong where type":    func() error { _, err := ts.FindMany(ctx, "testNote", betterauth.Query{Where: []betterauth.Where{{Field: "done", Value: "yes"}}}); return err },
-		"order by json":       func() error { _, err := ts.FindMany(ctx, "testNote", betterauth.Query{OrderBy: "meta"}); return err },
+		"unknown field": func() error {
+			_, err := ts.Insert(ctx, "testNote", betterauth.Record{"userId": u.ID, "slug": "s-" + rnd(t), "nope": 1})
+			return err
+		},
+		"wrong type": func() error {
+			_, err := ts.Insert(ctx, "testNote", betterauth.Record{"userId": u.ID, "slug": 5})
+			return err
+		},
+		"missing required": func() error { _, err := ts.Insert(ctx, "testNote", betterauth.Record{"userId": u.ID}); return err },
+		"null required": func() error {
+			_, err := ts.Insert(ctx, "testNote", betterauth.Record{"userId": u.ID, "slug": nil})
+			return err
+		},
+		"unknown where field": func() error {
+			_, err := ts.FindOne(ctx, "testNote", betterauth.Where{Field: "nope", Value: 1})
+			return err
+		},
+		"wrong where type": func() error {
+			_, err := ts.FindMany(ctx, "testNote", betterauth.Query{Where: []betterauth.Where{{Field: "done", Value: "yes"}}})
+			return err
+		},
+		"order by json": func() error { _, err := ts.FindMany(ctx, "testNote", betterauth.Query{OrderBy: "meta"}); return err },
 		"update without where": func() error {
 			_, err := ts.Update(ctx, "testNote", betterauth.Record{"done": true})
 			return err
