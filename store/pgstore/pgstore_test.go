@@ -101,6 +101,13 @@ func TestConformance(t *testing.T) {
 			st, err := pgstore.New(pool, l.schema)
 			require.NoError(t, err)
 			storetest.Run(t, l.schema, func(*testing.T) betterauth.Store { return st })
+
+			// The same database, completed with the test extension's tables
+			// and fields, as an application adds a plugin later.
+			require.NoError(t, migrations.Up(context.Background(), pool, l.schema, storetest.Extension()))
+			ext, err := pgstore.New(pool, l.schema, storetest.Extension())
+			require.NoError(t, err)
+			storetest.RunTables(t, l.schema, func(*testing.T) betterauth.Store { return ext })
 		})
 	}
 }

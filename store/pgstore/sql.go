@@ -5,14 +5,13 @@ import (
 	"strings"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/internal/pgident"
 )
 
 // Quote quotes a PostgreSQL identifier. Names reaching it were already
 // checked by Schema.Layout (letters, digits, underscores), so this is about
 // case and reserved words ("user"), not injection; it escapes quotes anyway.
-func Quote(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
+func Quote(name string) string { return pgident.Quote(name) }
 
 // table holds the SQL text of one table, built once from the layout.
 type table struct {
