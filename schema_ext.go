@@ -68,16 +68,14 @@ type SchemaExtension struct {
 }
 
 // collect merges the extensions: table definitions in declaration order and
-// extra fields by model. Duplicate models are an error.
+// extra fields by model. (A model declared twice, or named like a core
+// model, is refused by the check on table names.)
 func (s Schema) collect(ext []SchemaExtension) ([]TableDef, map[string][]FieldDef, error) {
 	var defs []TableDef
 	fields := map[string][]FieldDef{}
 	seen := map[string]bool{ModelUser: true, ModelSession: true, ModelAccount: true, ModelVerification: true}
 	for _, e := range ext {
 		for _, td := range e.Tables {
-			if seen[td.Model] {
-				return nil, nil, fmt.Errorf("%w: model %q is declared twice (or is a core model)", ErrInvalidSchema, td.Model)
-			}
 			if err := checkIdent("model", td.Model); err != nil {
 				return nil, nil, err
 			}

@@ -107,11 +107,11 @@ func TestExtensionRejects(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// A store built with extension tables and a Config.Schema that differs is an
-// error, not a panic.
+// A store built with extension tables and a Config.Schema without them (the
+// core tables the same) is an error, not a panic.
 func TestNewRejectsSchemaDifferingFromExtendedStore(t *testing.T) {
 	st, err := memstore.New(betterauth.Schema{}, betterauth.SchemaExtension{Tables: []betterauth.TableDef{{Model: "thing"}}})
 	require.NoError(t, err)
-	_, err = betterauth.New(betterauth.Config{Store: st, Schema: betterauth.Schema{Naming: betterauth.NamingSnakeCase}})
+	_, err = betterauth.New(betterauth.Config{Store: st, Schema: betterauth.Schema{MigrationsTable: "betterauth_schema_migrations"}})
 	assert.ErrorIs(t, err, betterauth.ErrInvalidSchema)
 }

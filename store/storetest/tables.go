@@ -180,6 +180,8 @@ func (s *suite) tableErrors(t *testing.T) {
 	other := s.note(t, ts, u.ID)
 	_, err = ts.Update(ctx, "testNote", betterauth.Record{"slug": r["slug"]}, betterauth.Where{Field: "id", Value: other["id"]})
 	assert.ErrorIs(t, err, betterauth.ErrConflict, "unique field on update")
+	_, err = ts.Update(ctx, "testNote", betterauth.Record{"slug": "same-" + rnd(t)}, betterauth.Where{Field: "userId", Value: u.ID})
+	assert.ErrorIs(t, err, betterauth.ErrConflict, "two rows given one unique value")
 	_, err = ts.Insert(ctx, "testNote", betterauth.Record{"userId": s.missingID(t), "slug": "s-" + rnd(t)})
 	assert.ErrorIs(t, err, betterauth.ErrNotFound, "reference to no user")
 	_, err = ts.Insert(ctx, "testTag", betterauth.Record{"noteSlug": "nope-" + rnd(t), "label": "x"})
@@ -237,6 +239,9 @@ func (s *suite) tableErrors(t *testing.T) {
 	got, err := ts.FindOne(ctx, "testNote", betterauth.Where{Field: "id", Value: r["id"]})
 	require.NoError(t, err)
 	assert.Equal(t, r, got, "failed updates changed nothing")
+	got, err = ts.FindOne(ctx, "testNote", betterauth.Where{Field: "id", Value: other["id"]})
+	require.NoError(t, err)
+	assert.Equal(t, other, got, "failed updates changed nothing")
 }
 
 func (s *suite) tableCascade(t *testing.T) {
