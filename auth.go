@@ -524,6 +524,9 @@ func layoutDiff(store, cfg *Layout) string {
 		return fmt.Sprintf("store migrations table %q, Config.Schema %q", store.MigrationsTable, cfg.MigrationsTable)
 	}
 	ct := cfg.Tables()
+	if len(ct) != len(store.Tables()) {
+		return fmt.Sprintf("the store has %d tables (with those of schema extensions), Config.Schema %d", len(store.Tables()), len(ct))
+	}
 	for i, st := range store.Tables() {
 		c := ct[i]
 		if st.Name != c.Name {

@@ -116,6 +116,10 @@ type Schema struct {
 	Session      ModelSchema
 	Account      ModelSchema
 	Verification ModelSchema
+	// Models renames the tables of schema extensions and their columns,
+	// keyed by model name ("twoFactor"); AdditionalFields are not allowed
+	// there. UsePlural and Naming apply to these tables too.
+	Models map[string]ModelSchema
 	// UsePlural appends "s" to every table name, as the usePlural option of
 	// Better Auth's adapters does ("users", "sessions", ...).
 	UsePlural bool
@@ -162,8 +166,9 @@ type Column struct {
 	// Default is an additional field's default value, or nil.
 	Default any
 	BigInt  bool
-	// References is the model whose id this column holds (ON DELETE CASCADE).
-	References string
+	// References is the row this column points at, or nil. Core columns
+	// point at user.id with ON DELETE CASCADE.
+	References *Reference
 	// Additional marks a column that comes from AdditionalFields.
 	Additional bool
 	// NoInput and Hidden are the additional field's flags.
@@ -171,14 +176,19 @@ type Column struct {
 	Hidden  bool
 }
 
-// Table is one of the four tables, resolved from a Schema.
+// Table is one table, resolved from a Schema (and its extensions).
 type Table struct {
-	// Model is "user", "session", "account" or "verification".
+	// Model is "user", "session", "account", "verification", or the model
+	// name of a table a SchemaExtension declares.
 	Model string
 	// Name is the table name.
 	Name string
-	// Columns in creation order: id, Better Auth's fields, additional fields.
+	// Columns in creation order: id, Better Auth's fields, additional fields,
+	// fields of extensions.
 	Columns []Column
+	// Extension marks a table that a SchemaExtension declares; stores reach
+	// it through TableStore.
+	Extension bool
 
 	byField map[string]int
 }
@@ -234,12 +244,25 @@ type Layout struct {
 	Account         *Table
 	Verification    *Table
 
+	// extension holds the tables of schema extensions, in creation order.
+	extension         []*Table
 	logicalIndexNames bool
 }
 
-// Tables returns the four tables in creation order.
+// Tables returns every table in creation order: the four core tables, then
+// those of schema extensions, each after the tables its foreign keys point at.
 func (l *Layout) Tables() []*Table {
-	return []*Table{l.User, l.Session, l.Account, l.Verification}
+	return append([]*Table{l.User, l.Session, l.Account, l.Verification}, l.extension...)
+}
+
+// Table returns the table of a model (core or extension), or nil.
+func (l *Layout) Table(model string) *Table {
+	for _, t := range l.Tables() {
+		if t.Model == model {
+			return t
+		}
+	}
+	return nil
 }
 
 type coreField struct {
@@ -249,7 +272,7 @@ type coreField struct {
 	unique     bool
 	index      bool
 	defaultNow bool
-	references string
+	references bool // to user.id, on delete cascade
 }
 
 // coreFields lists Better Auth 1.7.25's fields in the order its migrator
@@ -272,13 +295,13 @@ var coreFields = map[string][]coreField{
 		{field: "updatedAt", typ: FieldDate, required: true},
 		{field: "ipAddress", typ: FieldString},
 		{field: "userAgent", typ: FieldString},
-		{field: "userId", typ: fieldID, required: true, index: true, references: ModelUser},
+		{field: "userId", typ: fieldID, required: true, index: true, references: true},
 	},
 	ModelAccount: {
 		{field: "id", typ: fieldID, required: true},
 		{field: "accountId", typ: FieldString, required: true},
 		{field: "providerId", typ: FieldString, required: true},
-		{field: "userId", typ: fieldID, required: true, index: true, references: ModelUser},
+		{field: "userId", typ: fieldID, required: true, index: true, references: true},
 		{field: "accessToken", typ: FieldString},
 		{field: "refreshToken", typ: FieldString},
 		{field: "idToken", typ: FieldString},
@@ -340,10 +363,12 @@ func snakeCase(s string) string {
 	return b.String()
 }
 
-// Layout validates the Schema and resolves it to physical names. It returns
-// an error wrapping ErrInvalidSchema for an unsafe or ambiguous name, an
-// unknown field or type, or additional fields where they are not allowed.
-func (s Schema) Layout() (*Layout, error) {
+// Layout validates the Schema and the extensions and resolves them to
+// physical names. It returns an error wrapping ErrInvalidSchema for an unsafe
+// or ambiguous name, an unknown field, type or model, additional fields where
+// they are not allowed, a reference to an unknown table or field, or
+// extension tables whose references form a cycle.
+func (s Schema) Layout(ext ...SchemaExtension) (*Layout, error) {
 	l := &Layout{
 		IDMode:            s.IDMode,
 		TimestampType:     "timestamptz",
@@ -379,9 +404,13 @@ func (s Schema) Layout() (*Layout, error) {
 		{ModelAccount, s.Account, &l.Account},
 		{ModelVerification, s.Verification, &l.Verification},
 	}
+	defs, extFields, err := s.collect(ext)
+	if err != nil {
+		return nil, err
+	}
 	tableNames := map[string]string{strings.ToLower(l.MigrationsTable): "the migrations table"}
 	for _, m := range models {
-		t, err := s.table(m.name, m.ms)
+		t, err := s.table(m.name, m.ms, extFields[m.name])
 		if err != nil {
 			return nil, err
 		}
@@ -392,10 +421,25 @@ func (s Schema) Layout() (*Layout, error) {
 		tableNames[key] = m.name
 		*m.dst = t
 	}
+	if err := s.extensionTables(l, defs, extFields, tableNames); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
-func (s Schema) table(model string, ms ModelSchema) (*Table, error) {
+// colName is the column name of a logical field: the override, or the
+// naming rule applied to the field.
+func (s Schema) colName(field, override string) string {
+	if override != "" {
+		return override
+	}
+	if s.Naming == NamingSnakeCase {
+		return snakeCase(field)
+	}
+	return field
+}
+
+func (s Schema) table(model string, ms ModelSchema, extra []FieldDef) (*Table, error) {
 	t := &Table{Model: model, Name: ms.ModelName, byField: map[string]int{}}
 	if t.Name == "" {
 		t.Name = model
@@ -406,15 +450,7 @@ func (s Schema) table(model string, ms ModelSchema) (*Table, error) {
 	if err := checkIdent(model+" table name", t.Name); err != nil {
 		return nil, err
 	}
-	colName := func(field, override string) string {
-		if override != "" {
-			return override
-		}
-		if s.Naming == NamingSnakeCase {
-			return snakeCase(field)
-		}
-		return field
-	}
+	colName := s.colName
 	core := coreFields[model]
 	known := map[string]bool{}
 	for _, f := range core {
@@ -431,12 +467,16 @@ func (s Schema) table(model string, ms ModelSchema) (*Table, error) {
 	for _, f := range core {
 		name := "id"
 		if f.field != "id" {
-			name = colName(f.field, ms.Fields[f.field])
+			name = s.colName(f.field, ms.Fields[f.field])
 		}
-		t.Columns = append(t.Columns, Column{
+		c := Column{
 			Field: f.field, Name: name, Type: f.typ, Required: f.required, Unique: f.unique,
-			Index: f.index, DefaultNow: f.defaultNow, References: f.references,
-		})
+			Index: f.index, DefaultNow: f.defaultNow,
+		}
+		if f.references {
+			c.References = &Reference{Model: ModelUser, Field: "id", OnDelete: OnDeleteCascade}
+		}
+		t.Columns = append(t.Columns, c)
 	}
 	if len(ms.AdditionalFields) > 0 && model != ModelUser && model != ModelSession {
 		return nil, fmt.Errorf("%w: additional fields are supported on user and session, not %s", ErrInvalidSchema, model)
@@ -446,48 +486,54 @@ func (s Schema) table(model string, ms ModelSchema) (*Table, error) {
 		return nil, err
 	}
 	for _, n := range names {
-		af := ms.AdditionalFields[n]
-		if err := checkIdent(model+" additional field", n); err != nil {
-			return nil, err
-		}
 		if known[n] {
 			return nil, fmt.Errorf("%w: %s additional field %q has the name of a built-in field", ErrInvalidSchema, model, n)
 		}
-		switch af.Type {
-		case FieldString, FieldNumber, FieldBoolean, FieldDate, FieldJSON:
-		default:
-			return nil, fmt.Errorf("%w: %s additional field %q has unknown type %q", ErrInvalidSchema, model, n, af.Type)
+		c, err := s.fieldColumn(model, FieldDef{Name: n, AdditionalField: ms.AdditionalFields[n]}, colName)
+		if err != nil {
+			return nil, err
 		}
-		if af.BigInt && af.Type != FieldNumber {
-			return nil, fmt.Errorf("%w: %s additional field %q: BigInt applies to numbers only", ErrInvalidSchema, model, n)
-		}
-		c := Column{
-			Field: n, Name: colName(n, af.FieldName), Type: af.Type, Required: !af.Optional,
-			Unique: af.Unique, Index: af.Index && !af.Unique, BigInt: af.BigInt,
-			Additional: true, NoInput: af.NoInput, Hidden: af.Hidden,
-		}
-		if af.DefaultValue != nil {
-			v, err := c.Normalize(af.DefaultValue)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %s additional field %q: default value: %w", ErrInvalidSchema, model, n, err)
-			}
-			c.Default = v
-		}
+		known[n] = true
 		t.Columns = append(t.Columns, c)
 	}
+	if len(extra) > 0 && model != ModelUser && model != ModelSession {
+		return nil, fmt.Errorf("%w: extension fields are supported on user and session, not %s", ErrInvalidSchema, model)
+	}
+	for _, fd := range extra {
+		if known[fd.Name] {
+			return nil, fmt.Errorf("%w: extension field %s.%s is already a field of %s", ErrInvalidSchema, model, fd.Name, model)
+		}
+		if fd.References != nil {
+			return nil, fmt.Errorf("%w: extension field %s.%s: references from core tables are not supported", ErrInvalidSchema, model, fd.Name)
+		}
+		c, err := s.fieldColumn(model, fd, colName)
+		if err != nil {
+			return nil, err
+		}
+		known[fd.Name] = true
+		t.Columns = append(t.Columns, c)
+	}
+	if err := t.index(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// index checks the column names and fills byField.
+func (t *Table) index() error {
 	seen := map[string]string{}
 	for i, c := range t.Columns {
-		if err := checkIdent(model+" column name", c.Name); err != nil {
-			return nil, err
+		if err := checkIdent(t.Model+" column name", c.Name); err != nil {
+			return err
 		}
 		key := strings.ToLower(c.Name)
 		if other, dup := seen[key]; dup {
-			return nil, fmt.Errorf("%w: %s fields %q and %q both map to column %q (names differing only in case are ambiguous)", ErrInvalidSchema, model, other, c.Field, c.Name)
+			return fmt.Errorf("%w: %s fields %q and %q both map to column %q (names differing only in case are ambiguous)", ErrInvalidSchema, t.Model, other, c.Field, c.Name)
 		}
 		seen[key] = c.Field
 		t.byField[c.Field] = i
 	}
-	return t, nil
+	return nil
 }
 
 // Indexes returns the non-unique indexes the layout wants, in creation
@@ -513,18 +559,9 @@ func (l *Layout) Indexes() []Index {
 		}
 	}
 	for _, x := range extraIndexes {
-		out = append(out, l.index(l.table(x.model), x.fields, true))
+		out = append(out, l.index(l.Table(x.model), x.fields, true))
 	}
 	return out
-}
-
-func (l *Layout) table(model string) *Table {
-	for _, t := range l.Tables() {
-		if t.Model == model {
-			return t
-		}
-	}
-	return nil
 }
 
 // index names an index by Better Auth's rule, <table>_<col>[_<col>]_idx,

@@ -46,8 +46,11 @@ type UserStore interface {
 	// ErrConflict if the new email belongs to another user.
 	UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error)
 	// DeleteUser deletes the user together with its sessions and accounts,
-	// also where the foreign keys have no ON DELETE CASCADE. ErrNotFound if
-	// there is no such user.
+	// also where the foreign keys have no ON DELETE CASCADE, and applies
+	// the references of extension tables to user: their rows are deleted
+	// (OnDeleteCascade) or get NULL (OnDeleteSetNull), or the delete fails
+	// with ErrConflict (OnDeleteRestrict). ErrNotFound if there is no such
+	// user.
 	DeleteUser(ctx context.Context, id string) error
 }
 
@@ -145,4 +148,57 @@ type Store interface {
 	// otherwise the transaction commits. Calling InTx on tx runs fn in the
 	// same transaction.
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Store) error) error
+}
+
+// Record is one row of a table of a schema extension, keyed by logical field
+// name. Values have the Go types of the FieldType constants (ids are
+// strings); a NULL column is a nil value.
+type Record map[string]any
+
+// Where is an equality condition on a logical field; a nil Value matches
+// NULL.
+type Where struct {
+	Field string
+	Value any
+}
+
+// Query selects rows for FindMany: every condition must hold (none: every
+// row). Rows come ordered by OrderBy (then by id), or by id when OrderBy is
+// empty; Limit > 0 caps their number.
+type Query struct {
+	Where   []Where
+	OrderBy string
+	Desc    bool
+	Limit   int
+}
+
+// TableStore is the optional store capability that reads and writes the
+// tables schema extensions declare (Layout.Table(model).Extension), with
+// equality conditions only. memstore and pgstore implement it, also on the
+// Store an InTx callback receives. Every method returns an error wrapping
+// ErrInvalidSchema for a model that is not an extension table of the store's
+// layout and ErrInvalidField for an unknown field or a value of the wrong
+// type.
+type TableStore interface {
+	// Insert writes a row and returns it as stored. The store makes the id
+	// when r has none (as for users) and fills fields r leaves out with their
+	// default (DefaultValue, or now for DefaultNow); a required field
+	// without one is ErrInvalidField. ErrConflict if a unique field's value
+	// is taken, ErrNotFound if a reference points at no row.
+	Insert(ctx context.Context, model string, r Record) (Record, error)
+	// FindOne returns the first row (by id) matching every condition, or
+	// ErrNotFound; never nil, nil.
+	FindOne(ctx context.Context, model string, where ...Where) (Record, error)
+	// FindMany returns the matching rows; none is an empty slice.
+	FindMany(ctx context.Context, model string, q Query) ([]Record, error)
+	// Update sets the fields of set on every matching row and returns how
+	// many there were. At least one condition is required (ErrInvalidField
+	// otherwise), and the id cannot be set. ErrConflict and ErrNotFound as
+	// for Insert.
+	Update(ctx context.Context, model string, set Record, where ...Where) (int64, error)
+	// Delete deletes every matching row and returns how many there were,
+	// applying the ON DELETE action of the references to them. At least one
+	// condition is required. ErrConflict if an OnDeleteRestrict reference
+	// still points at one of them.
+	Delete(ctx context.Context, model string, where ...Where) (int64, error)
 }

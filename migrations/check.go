@@ -169,8 +169,10 @@ var accepted = map[betterauth.FieldType][]string{
 // Check compares the database behind q (a pool, a connection or a
 // transaction) with the schema and returns every difference it finds, fatal
 // ones first; an empty list means the library can use the database as is.
-func Check(ctx context.Context, q Querier, schema betterauth.Schema) ([]Problem, error) {
-	l, err := schema.Layout()
+//
+// With extensions it checks their tables and fields too.
+func Check(ctx context.Context, q Querier, schema betterauth.Schema, ext ...betterauth.SchemaExtension) ([]Problem, error) {
+	l, err := schema.Layout(ext...)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
@@ -207,7 +209,7 @@ func problems(l *betterauth.Layout, d *dbState) []Problem {
 					add(true, t.Name, c.Name, "column %q.%q has no unique constraint", t.Name, c.Name)
 				}
 			}
-			if c.References != "" {
+			if c.References != nil {
 				checkFK(l, t, c, d, add)
 			}
 		}
@@ -265,15 +267,16 @@ func checkColumn(l *betterauth.Layout, t *betterauth.Table, c betterauth.Column,
 }
 
 func checkFK(l *betterauth.Layout, t *betterauth.Table, c betterauth.Column, d *dbState, add func(bool, string, string, string, ...any)) {
+	target := l.Table(c.References.Model).Name
 	for _, fk := range d.fks {
-		if fk.table == t.Name && fk.column == c.Name && fk.refTable == l.User.Name {
-			if !fk.cascade {
-				add(false, t.Name, c.Name, "foreign key %q.%q has no ON DELETE CASCADE; the store deletes a user's sessions and accounts itself", t.Name, c.Name)
+		if fk.table == t.Name && fk.column == c.Name && fk.refTable == target {
+			if !fk.cascade && c.References.OnDelete == betterauth.OnDeleteCascade {
+				add(false, t.Name, c.Name, "foreign key %q.%q has no ON DELETE CASCADE; the store deletes a user's sessions, accounts and the rows of extension tables that reference the user itself", t.Name, c.Name)
 			}
 			return
 		}
 	}
 	if _, ok := d.columns[t.Name][c.Name]; ok {
-		add(false, t.Name, c.Name, "%q.%q has no foreign key to %q", t.Name, c.Name, l.User.Name)
+		add(false, t.Name, c.Name, "%q.%q has no foreign key to %q", t.Name, c.Name, target)
 	}
 }

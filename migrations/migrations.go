@@ -36,7 +36,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/go-betterauth/betterauth"
-	"github.com/go-betterauth/betterauth/store/pgstore"
+	"github.com/go-betterauth/betterauth/internal/pgident"
 )
 
 //go:embed sql/*.up.sql.tmpl
@@ -56,26 +56,31 @@ type File struct {
 type tableView struct{ Name, Columns string }
 type indexView struct{ Name, Table, Columns string }
 
-// Files renders the embedded migrations for the schema, in order.
-func Files(schema betterauth.Schema) ([]File, error) {
-	l, err := schema.Layout()
+// Files renders the embedded migrations for the schema, in order. They
+// create the core tables only: the tables and fields of extensions are made
+// by Up's completion step, as Better Auth's migrator makes those of plugins.
+func Files(schema betterauth.Schema, ext ...betterauth.SchemaExtension) ([]File, error) {
+	l, err := schema.Layout(ext...)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	var tables []tableView
 	for _, t := range l.Tables() {
+		if t.Extension {
+			continue
+		}
 		var cols []string
 		for _, c := range t.Columns {
 			cols = append(cols, columnDDL(l, c, false))
 		}
-		tables = append(tables, tableView{Name: pgstore.Quote(t.Name), Columns: strings.Join(cols, ", ")})
+		tables = append(tables, tableView{Name: pgident.Quote(t.Name), Columns: strings.Join(cols, ", ")})
 	}
 	// Indexes on additional fields are left to Up's completion step: on a
 	// table Better Auth created, the column does not exist yet when these
 	// files run.
 	var base, extra []indexView
 	for _, ix := range l.Indexes() {
-		v := indexView{Name: pgstore.Quote(ix.Name), Table: pgstore.Quote(ix.Table), Columns: quoteList(ix.Columns)}
+		v := indexView{Name: pgident.Quote(ix.Name), Table: pgident.Quote(ix.Table), Columns: quoteList(ix.Columns)}
 		switch {
 		case ix.Extra:
 			extra = append(extra, v)
@@ -107,10 +112,11 @@ func Files(schema betterauth.Schema) ([]File, error) {
 	return out, nil
 }
 
-// Generate returns every migration for the schema as one SQL script, as
-// `betterauth generate` prints it.
-func Generate(schema betterauth.Schema) (string, error) {
-	files, err := Files(schema)
+// Generate returns every migration for the schema and extensions as one SQL
+// script, as `betterauth generate` prints it: the files, then the tables of
+// extensions and the indexes Up adds after the files.
+func Generate(schema betterauth.Schema, ext ...betterauth.SchemaExtension) (string, error) {
+	files, err := Files(schema, ext...)
 	if err != nil {
 		return "", err
 	}
@@ -118,9 +124,14 @@ func Generate(schema betterauth.Schema) (string, error) {
 	for _, f := range files {
 		fmt.Fprintf(&b, "-- %s\n%s", f.Name, f.SQL)
 	}
-	l, err := schema.Layout()
+	l, err := schema.Layout(ext...)
 	if err != nil {
 		return "", fmt.Errorf("migrations: %w", err)
+	}
+	for _, t := range l.Tables() {
+		if t.Extension {
+			fmt.Fprintf(&b, "-- table of model %s (Up creates it after the files)\n%s;\n\n", t.Model, createTableDDL(l, t))
+		}
 	}
 	first := true
 	for _, ix := range l.Indexes() {
@@ -137,13 +148,13 @@ func Generate(schema betterauth.Schema) (string, error) {
 }
 
 func indexDDL(ix betterauth.Index) string {
-	return fmt.Sprintf("create index if not exists %s on %s (%s)", pgstore.Quote(ix.Name), pgstore.Quote(ix.Table), quoteList(ix.Columns))
+	return fmt.Sprintf("create index if not exists %s on %s (%s)", pgident.Quote(ix.Name), pgident.Quote(ix.Table), quoteList(ix.Columns))
 }
 
 func quoteList(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = pgstore.Quote(n)
+		q[i] = pgident.Quote(n)
 	}
 	return strings.Join(q, ", ")
 }
@@ -153,10 +164,10 @@ func quoteList(names []string) string {
 // Auth) static defaults are emitted so existing rows get a value.
 func columnDDL(l *betterauth.Layout, c betterauth.Column, forAdd bool) string {
 	var b strings.Builder
-	b.WriteString(pgstore.Quote(c.Name))
+	b.WriteString(pgident.Quote(c.Name))
 	b.WriteByte(' ')
 	b.WriteString(sqlType(l, c))
-	if c.Type == "id" && l.IDMode == betterauth.IDModeUUID && c.References == "" {
+	if c.Type == "id" && l.IDMode == betterauth.IDModeUUID && c.References == nil {
 		b.WriteString(" default pg_catalog.gen_random_uuid()")
 	}
 	if c.DefaultNow {
@@ -173,10 +184,21 @@ func columnDDL(l *betterauth.Layout, c betterauth.Column, forAdd bool) string {
 	if c.Unique {
 		b.WriteString(" unique")
 	}
-	if c.References != "" {
-		fmt.Fprintf(&b, " references %s (%s) on delete cascade", pgstore.Quote(l.User.Name), pgstore.Quote("id"))
+	if r := c.References; r != nil {
+		target := l.Table(r.Model)
+		fmt.Fprintf(&b, " references %s (%s) on delete %s", pgident.Quote(target.Name), pgident.Quote(target.Col(r.Field)), r.OnDelete)
 	}
 	return b.String()
+}
+
+// createTableDDL creates a table of an extension as Better Auth's migrator
+// creates a plugin's: id first, unique fields inline, indexes afterwards.
+func createTableDDL(l *betterauth.Layout, t *betterauth.Table) string {
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = columnDDL(l, c, false)
+	}
+	return fmt.Sprintf("create table if not exists %s (%s)", pgident.Quote(t.Name), strings.Join(cols, ", "))
 }
 
 func sqlType(l *betterauth.Layout, c betterauth.Column) string {
@@ -224,8 +246,11 @@ func literal(c betterauth.Column) string {
 // wrapping ErrUnsafe, and changes nothing more, if a required column without
 // a default would have to be added to a table that has rows, and one
 // wrapping ErrMismatch if the result still does not pass Check.
-func Up(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema) error {
-	_, err := Apply(ctx, pool, schema)
+//
+// With extensions, Up also creates their tables (the tables they reference
+// first) and adds their fields, as Better Auth's migrator does for plugins.
+func Up(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema, ext ...betterauth.SchemaExtension) error {
+	_, err := Apply(ctx, pool, schema, ext...)
 	return err
 }
 
@@ -292,8 +317,8 @@ func (r Report) String() string {
 // report may also count what they created. When the result does not pass
 // Check, the error wraps ErrMismatch and names the problems, and the
 // report lists them.
-func Apply(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema) (Report, error) {
-	l, err := schema.Layout()
+func Apply(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema, ext ...betterauth.SchemaExtension) (Report, error) {
+	l, err := schema.Layout(ext...)
 	if err != nil {
 		return Report{}, fmt.Errorf("migrations: %w", err)
 	}
@@ -301,7 +326,7 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema) (R
 	if err != nil {
 		return Report{}, err
 	}
-	files, err := Files(schema)
+	files, err := Files(schema, ext...)
 	if err != nil {
 		return Report{}, err
 	}
@@ -407,14 +432,21 @@ func complete(ctx context.Context, pool *pgxpool.Pool, l *betterauth.Layout) err
 			return err
 		}
 		for _, t := range l.Tables() {
-			cols := db.columns[t.Name]
+			cols, ok := db.columns[t.Name]
+			if !ok && t.Extension {
+				// In creation order, so the tables it references exist.
+				if _, err := tx.Exec(ctx, createTableDDL(l, t)); err != nil {
+					return fmt.Errorf("migrations: creating table %s: %w", t.Name, err)
+				}
+				continue
+			}
 			for _, c := range t.Columns {
 				if _, ok := cols[c.Name]; ok {
 					continue
 				}
 				if c.Required && !c.DefaultNow && (c.Default == nil || literal(c) == "NULL") {
 					var hasRows bool
-					if err := tx.QueryRow(ctx, fmt.Sprintf("select exists (select 1 from %s)", pgstore.Quote(t.Name))).Scan(&hasRows); err != nil {
+					if err := tx.QueryRow(ctx, fmt.Sprintf("select exists (select 1 from %s)", pgident.Quote(t.Name))).Scan(&hasRows); err != nil {
 						return fmt.Errorf("migrations: %w", err)
 					}
 					if hasRows {
@@ -425,13 +457,13 @@ func complete(ctx context.Context, pool *pgxpool.Pool, l *betterauth.Layout) err
 				// index <table>_<column>_uidx.
 				unique := c.Unique
 				c.Unique = false
-				stmt := fmt.Sprintf("alter table %s add column if not exists %s", pgstore.Quote(t.Name), columnDDL(l, c, true))
+				stmt := fmt.Sprintf("alter table %s add column if not exists %s", pgident.Quote(t.Name), columnDDL(l, c, true))
 				if _, err := tx.Exec(ctx, stmt); err != nil {
 					return fmt.Errorf("migrations: adding %s.%s: %w", t.Name, c.Name, err)
 				}
 				if unique {
-					name := pgstore.Quote(betterauth.IndexName(t.Name+"_"+c.Name, "_uidx"))
-					stmt = fmt.Sprintf("create unique index if not exists %s on %s (%s)", name, pgstore.Quote(t.Name), pgstore.Quote(c.Name))
+					name := pgident.Quote(betterauth.IndexName(t.Name+"_"+c.Name, "_uidx"))
+					stmt = fmt.Sprintf("create unique index if not exists %s on %s (%s)", name, pgident.Quote(t.Name), pgident.Quote(c.Name))
 					if _, err := tx.Exec(ctx, stmt); err != nil {
 						return fmt.Errorf("migrations: unique index on %s.%s: %w", t.Name, c.Name, err)
 					}

@@ -47,6 +47,7 @@ type data struct {
 	tokens   map[string]string // token -> session id
 	accounts map[string]row[betterauth.Account]
 	verifs   map[string]row[betterauth.Verification]
+	ext      map[string]map[string]betterauth.Record // model -> id -> row
 }
 
 func newData() *data {
@@ -57,6 +58,7 @@ func newData() *data {
 		tokens:   map[string]string{},
 		accounts: map[string]row[betterauth.Account]{},
 		verifs:   map[string]row[betterauth.Verification]{},
+		ext:      map[string]map[string]betterauth.Record{},
 	}
 }
 
@@ -71,15 +73,20 @@ func (d *data) clone() *data {
 		tokens:   maps.Clone(d.tokens),
 		accounts: maps.Clone(d.accounts),
 		verifs:   maps.Clone(d.verifs),
+		ext:      cloneExt(d.ext),
 	}
 }
 
-var _ betterauth.LayoutStore = (*Store)(nil)
+var (
+	_ betterauth.LayoutStore = (*Store)(nil)
+	_ betterauth.TableStore  = (*Store)(nil)
+)
 
-// New returns an empty store for the schema (which matters for additional
-// fields and the id mode). It returns an error if the schema is invalid.
-func New(schema betterauth.Schema) (*Store, error) {
-	layout, err := schema.Layout()
+// New returns an empty store for the schema and its extensions (which
+// matter for additional fields, extension tables and the id mode). It
+// returns an error if the schema is invalid.
+func New(schema betterauth.Schema, ext ...betterauth.SchemaExtension) (*Store, error) {
+	layout, err := schema.Layout(ext...)
 	if err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
@@ -289,6 +296,11 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		if !ok {
 			return notFound("user", id)
 		}
+		p, err := d.planDelete(s.layout, betterauth.ModelUser, "id", []any{id})
+		if err != nil {
+			return fmt.Errorf("memstore: delete user: %w", err)
+		}
+		d.apply(p)
 		delete(d.users, id)
 		delete(d.emails, r.v.Email)
 		for sid, sr := range d.sessions {

@@ -39,6 +39,21 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+func TestTableStoreConformance(t *testing.T) {
+	for name, schema := range map[string]betterauth.Schema{
+		"default": {},
+		"uuid":    {IDMode: betterauth.IDModeUUID},
+	} {
+		t.Run(name, func(t *testing.T) {
+			storetest.RunTables(t, schema, func(t *testing.T) betterauth.Store {
+				st, err := memstore.New(schema, storetest.Extension())
+				require.NoError(t, err)
+				return st
+			})
+		})
+	}
+}
+
 func TestNewRejectsBadSchema(t *testing.T) {
 	_, err := memstore.New(betterauth.Schema{User: betterauth.ModelSchema{ModelName: `user"; drop table x; --`}})
 	require.ErrorIs(t, err, betterauth.ErrInvalidSchema)

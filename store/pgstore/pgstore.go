@@ -46,16 +46,20 @@ type Store struct {
 	sql    *statements
 }
 
-var _ betterauth.Store = (*Store)(nil)
+var (
+	_ betterauth.LayoutStore = (*Store)(nil)
+	_ betterauth.TableStore  = (*Store)(nil)
+)
 
-// New returns a store that runs on pool with the given schema. It checks the
-// schema but does not touch the database; run the migrations (package
-// migrations) first.
-func New(pool *pgxpool.Pool, schema betterauth.Schema) (*Store, error) {
+// New returns a store that runs on pool with the given schema and
+// extensions (whose tables it serves through betterauth.TableStore). It
+// checks the schema but does not touch the database; run the migrations
+// (package migrations, with the same extensions) first.
+func New(pool *pgxpool.Pool, schema betterauth.Schema, ext ...betterauth.SchemaExtension) (*Store, error) {
 	if pool == nil {
 		return nil, errors.New("pgstore: nil pool")
 	}
-	layout, err := schema.Layout()
+	layout, err := schema.Layout(ext...)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
@@ -219,6 +223,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, upd betterauth.UserUp
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	tag, err := s.q.Exec(ctx, s.sql.deleteUser, id)
 	if err != nil {
+		if err := restricted("delete user", err); err != nil {
+			return err
+		}
 		return mapErr("delete user", err)
 	}
 	if tag.RowsAffected() == 0 {

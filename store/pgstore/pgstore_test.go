@@ -101,6 +101,13 @@ func TestConformance(t *testing.T) {
 			st, err := pgstore.New(pool, l.schema)
 			require.NoError(t, err)
 			storetest.Run(t, l.schema, func(*testing.T) betterauth.Store { return st })
+
+			// The same database, completed with the test extension's tables
+			// and fields, as an application adds a plugin later.
+			require.NoError(t, migrations.Up(context.Background(), pool, l.schema, storetest.Extension()))
+			ext, err := pgstore.New(pool, l.schema, storetest.Extension())
+			require.NoError(t, err)
+			storetest.RunTables(t, l.schema, func(*testing.T) betterauth.Store { return ext })
 		})
 	}
 }
@@ -150,4 +157,25 @@ func TestErrorsDoNotLeakValues(t *testing.T) {
 	err = st.CreateUser(ctx, &betterauth.User{Name: "U", Email: "leak@example.com"})
 	require.ErrorIs(t, err, betterauth.ErrConflict)
 	require.NotContains(t, err.Error(), "leak@example.com")
+}
+
+// On a database whose extension tables reference the user without ON DELETE
+// CASCADE (made by hand, say), DeleteUser still deletes their rows, as it
+// deletes sessions and accounts there.
+func TestDeleteUserWithoutCascadeOnExtensionTables(t *testing.T) {
+	ctx := context.Background()
+	pool := newLayoutPool(t, "", betterauth.Schema{})
+	require.NoError(t, migrations.Up(ctx, pool, betterauth.Schema{}, storetest.Extension()))
+	pgtest.Exec(t, pool.Config().ConnString(), `
+		alter table "testNote" drop constraint "testNote_userId_fkey";
+		alter table "testNote" add foreign key ("userId") references "user" ("id")`)
+	st, err := pgstore.New(pool, betterauth.Schema{}, storetest.Extension())
+	require.NoError(t, err)
+	u := &betterauth.User{Name: "U", Email: "nocascade@example.com", Additional: map[string]any{"testLevel": 1}}
+	require.NoError(t, st.CreateUser(ctx, u))
+	n, err := st.Insert(ctx, "testNote", betterauth.Record{"userId": u.ID, "slug": "nc"})
+	require.NoError(t, err)
+	require.NoError(t, st.DeleteUser(ctx, u.ID))
+	_, err = st.FindOne(ctx, "testNote", betterauth.Where{Field: "id", Value: n["id"]})
+	require.ErrorIs(t, err, betterauth.ErrNotFound)
 }

@@ -5,14 +5,13 @@ import (
 	"strings"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/internal/pgident"
 )
 
 // Quote quotes a PostgreSQL identifier. Names reaching it were already
 // checked by Schema.Layout (letters, digits, underscores), so this is about
 // case and reserved words ("user"), not injection; it escapes quotes anyway.
-func Quote(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
+func Quote(name string) string { return pgident.Quote(name) }
 
 // table holds the SQL text of one table, built once from the layout.
 type table struct {
@@ -90,6 +89,9 @@ type statements struct {
 	verificationNewest, consumeVerification, deleteVerification, deleteExpiredVerifications string
 
 	lockIdentifier, incrementVerification, deleteVerificationsByValue string
+
+	// ext holds the tables of schema extensions, by model.
+	ext map[string]*table
 }
 
 func buildStatements(l *betterauth.Layout) *statements {
@@ -100,15 +102,30 @@ func buildStatements(l *betterauth.Layout) *statements {
 		verification: newTable(l.Verification),
 	}
 	u, se, a, v := s.user, s.session, s.account, s.verification
+	s.ext = map[string]*table{}
+	for _, t := range l.Tables() {
+		if t.Extension {
+			s.ext[t.Model] = newTable(t)
+		}
+	}
 
 	s.userByID = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1", u.cols, u.name, u.c("id"))
 	s.userByEmail = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1", u.cols, u.name, u.c("email"))
 	// Sessions and accounts are deleted in the same statement, so a layout
 	// whose foreign keys lack ON DELETE CASCADE (the seed guide's) behaves
 	// like Better Auth's own; the foreign-key checks run at statement end.
-	s.deleteUser = fmt.Sprintf(
-		"WITH s AS (DELETE FROM %s WHERE %s = $1), a AS (DELETE FROM %s WHERE %s = $1) DELETE FROM %s WHERE %s = $1",
-		se.name, se.c("userId"), a.name, a.c("userId"), u.name, u.c("id"))
+	// Rows of extension tables that reference the user with ON DELETE
+	// CASCADE go the same way (their own foreign keys would do it too, when
+	// the migrations made them).
+	var with strings.Builder
+	fmt.Fprintf(&with, "WITH s AS (DELETE FROM %s WHERE %s = $1), a AS (DELETE FROM %s WHERE %s = $1)",
+		se.name, se.c("userId"), a.name, a.c("userId"))
+	for i, r := range l.Referrers(betterauth.ModelUser) {
+		if r.Column.References.OnDelete == betterauth.OnDeleteCascade {
+			fmt.Fprintf(&with, ", x%d AS (DELETE FROM %s WHERE %s = $1)", i, Quote(r.Table.Name), Quote(r.Column.Name))
+		}
+	}
+	s.deleteUser = fmt.Sprintf("%s DELETE FROM %s WHERE %s = $1", with.String(), u.name, u.c("id"))
 
 	// One round trip: the session and its user, joined.
 	s.sessionByToken = fmt.Sprintf("SELECT %s, %s FROM %s s JOIN %s u ON u.%s = s.%s WHERE s.%s = $1",
