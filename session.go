@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
-
 )
 
 // Session is a row of Better Auth's session table.
