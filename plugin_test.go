@@ -291,7 +291,7 @@ type routesPlugin struct {
 	routes []betterauth.Route
 }
 
-func (p routesPlugin) ID() string                  { return p.id }
+func (p routesPlugin) ID() string                 { return p.id }
 func (p routesPlugin) Routes() []betterauth.Route { return p.routes }
 
 func TestNewRefusesBadPlugins(t *testing.T) {
