@@ -8,15 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // ErrDecrypt is what Decrypt's error wraps for a ciphertext it cannot open
 // (not hex, too short, tampered with, made with another key, or a
-// versioned "$ba$<version>$" envelope, which needs Better Auth's rotated
-// secrets).
+// versioned "$ba$<version>$" envelope, which is not hex: it needs Better
+// Auth's rotated secrets).
 var ErrDecrypt = errors.New("betterauth: cannot decrypt")
 
 // purposeSalt is Better Auth's HKDF salt for purpose keys.
@@ -64,9 +63,6 @@ func (a *Auth) Encrypt(purpose, plaintext string) (string, error) {
 // Decrypt opens what Encrypt (or Better Auth's symmetricDecrypt with the
 // same secret and purpose) made. Failures wrap ErrDecrypt.
 func (a *Auth) Decrypt(purpose, ciphertext string) (string, error) {
-	if strings.HasPrefix(ciphertext, "$ba$") {
-		return "", fmt.Errorf("%w: versioned envelope", ErrDecrypt)
-	}
 	raw, err := hex.DecodeString(ciphertext)
 	if err != nil {
 		return "", fmt.Errorf("%w: not hex", ErrDecrypt)
@@ -79,7 +75,7 @@ func (a *Auth) Decrypt(purpose, ciphertext string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("betterauth: %w", err)
 	}
-	if len(raw) < aead.NonceSize()+aead.Overhead() {
+	if len(raw) < aead.NonceSize() {
 		return "", fmt.Errorf("%w: too short", ErrDecrypt)
 	}
 	out, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], nil)
