@@ -41,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -292,6 +293,12 @@ type Config struct {
 	Development bool
 	// Now is the clock; default time.Now. Tests inject a fake one.
 	Now func() time.Time
+	// Plugins extend the Auth, in this order: routes, hooks, set-up (see
+	// Plugin). New refuses nil plugins, duplicate ids and route clashes.
+	Plugins []Plugin
+	// Hooks are Better Auth's databaseHooks and the sign-in hooks as plain
+	// functions; they run after the plugins' hooks of the same kind.
+	Hooks Hooks
 	// Logger receives the library's logs; default slog.Default().
 	Logger *slog.Logger
 	// AuditLogger receives the audit records (sign-ups, sign-ins and their
@@ -321,6 +328,11 @@ type Auth struct {
 	limiter     *rateLimiter // nil when rate limiting is off
 	// mailLimiter counts mails per recipient; nil when that limit is off.
 	mailLimiter *rateLimiter
+	// routes are the mounted endpoints, core first; mux serves them.
+	routes []*mounted
+	mux    *http.ServeMux
+	// hooks are the plugins' hook capabilities and Config.Hooks.
+	hooks hooks
 	// bg tracks mail sent in the background; Shutdown waits for it.
 	bg sync.WaitGroup
 	// stopCleanup stops the cleanup loop started by StartCleanup.
@@ -496,6 +508,13 @@ func New(cfg Config) (*Auth, error) {
 		if rl.MailPerAddress.Max > 0 {
 			a.mailLimiter = newRateLimiter(cfg.Now, maxRateKeys)
 		}
+	}
+	a.cfg.Plugins = slices.Clone(cfg.Plugins)
+	if err := a.setupPlugins(); err != nil {
+		return nil, err
+	}
+	if err := a.initPlugins(); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

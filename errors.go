@@ -17,11 +17,12 @@ type APIError struct {
 
 func (e *APIError) Error() string { return "betterauth: " + e.Code + ": " + e.Message }
 
-// Is matches another *APIError with the same code, so that errors.Is works
-// for values that were copied with a different message.
+// Is matches another *APIError with the same status and code, so that
+// errors.Is works for values that were copied with a different message
+// (and two code-less errors of different statuses are not "equal").
 func (e *APIError) Is(target error) bool {
-	var t *APIError
-	return errors.As(target, &t) && t.Code == e.Code
+	t, ok := target.(*APIError)
+	return ok && t != nil && t.Status == e.Status && t.Code == e.Code
 }
 
 func apiErr(status int, code, message string) *APIError {

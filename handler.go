@@ -1,145 +1,42 @@
 package betterauth
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 )
 
-// route is one endpoint: the handler gets the parsed body (nil for GET).
-type route struct {
-	method string
-	// form: the endpoint also takes application/x-www-form-urlencoded.
-	form bool
-	// login: Better Auth's login-CSRF check (sign-in, sign-up) applies.
-	login bool
-	fn    func(w http.ResponseWriter, r *http.Request, b body) error
+// coreRoutes are Better Auth's endpoints, in the order Routes lists them.
+func (a *Auth) coreRoutes() []Route {
+	return []Route{
+		{Method: http.MethodPost, Path: "/sign-up/email", Form: true, LoginCSRF: true, Handle: a.handleSignUp},
+		{Method: http.MethodPost, Path: "/sign-in/email", Form: true, LoginCSRF: true, Handle: a.handleSignIn},
+		{Method: http.MethodPost, Path: "/sign-out", Handle: a.handleSignOut},
+		{Method: http.MethodGet, Path: "/get-session", Handle: a.handleGetSession},
+		{Method: http.MethodGet, Path: "/list-sessions", Access: AccessFreshSession, Handle: a.handleListSessions},
+		{Method: http.MethodPost, Path: "/revoke-session", Access: AccessSession, Handle: a.handleRevokeSession},
+		{Method: http.MethodPost, Path: "/revoke-sessions", Access: AccessSession, Handle: a.handleRevokeSessions},
+		{Method: http.MethodPost, Path: "/revoke-other-sessions", Access: AccessSession, Handle: a.handleRevokeOtherSessions},
+		{Method: http.MethodPost, Path: "/update-user", Access: AccessSession, Handle: a.handleUpdateUser},
+		{Method: http.MethodPost, Path: "/change-password", Access: AccessSession, Handle: a.handleChangePassword},
+		{Method: http.MethodPost, Path: "/verify-password", Access: AccessSession, Handle: a.handleVerifyPassword},
+		// Disabled, delete-user answers a bare 404 after the session check.
+		{Method: http.MethodPost, Path: "/delete-user", Access: AccessSession, Handle: a.handleDeleteUser},
+		{Method: http.MethodGet, Path: "/delete-user/callback", Handle: a.handleDeleteUserCallback},
+		{Method: http.MethodPost, Path: "/send-verification-email", Handle: a.handleSendVerificationEmail},
+		{Method: http.MethodGet, Path: "/verify-email", Handle: a.handleVerifyEmail},
+		{Method: http.MethodPost, Path: "/request-password-reset", Handle: a.handleRequestPasswordReset},
+		{Method: http.MethodPost, Path: "/reset-password", Handle: a.handleResetPassword},
+		{Method: http.MethodGet, Path: "/reset-password/{token}", getOnly: true, Handle: a.handleResetPasswordCallback},
+		{Method: http.MethodPost, Path: "/change-email", Access: AccessSession, Handle: a.handleChangeEmail},
+		{Method: http.MethodGet, Path: "/ok", Handle: a.handleOK},
+		{Method: http.MethodGet, Path: "/error", Handle: a.handleErrorPage},
+	}
 }
 
-// Handler returns the HTTP API, Better Auth 1.7.25's paths, methods, JSON
-// shapes, status codes and cookies. Mount it at BasePath:
-//
-//	mux.Handle("/api/auth/", auth.Handler())
-//
-// An unknown path or a wrong method answers 404 with an empty body, as
-// Better Auth does.
-//
-// Every response says Cache-Control: no-store and Pragma: no-cache (many
-// carry a session token, in the body or a cookie, and none is worth
-// caching), and every redirect Referrer-Policy: no-referrer (the URL that
-// led to it may hold a token).
-func (a *Auth) Handler() http.Handler {
-	routes := map[string]route{
-		"/sign-up/email":           {method: http.MethodPost, form: true, login: true, fn: a.handleSignUp},
-		"/sign-in/email":           {method: http.MethodPost, form: true, login: true, fn: a.handleSignIn},
-		"/sign-out":                {method: http.MethodPost, fn: a.handleSignOut},
-		"/get-session":             {method: http.MethodGet, fn: a.handleGetSession},
-		"/list-sessions":           {method: http.MethodGet, fn: a.handleListSessions},
-		"/revoke-session":          {method: http.MethodPost, fn: a.handleRevokeSession},
-		"/revoke-sessions":         {method: http.MethodPost, fn: a.handleRevokeSessions},
-		"/revoke-other-sessions":   {method: http.MethodPost, fn: a.handleRevokeOtherSessions},
-		"/update-user":             {method: http.MethodPost, fn: a.handleUpdateUser},
-		"/change-password":         {method: http.MethodPost, fn: a.handleChangePassword},
-		"/verify-password":         {method: http.MethodPost, fn: a.handleVerifyPassword},
-		"/delete-user":             {method: http.MethodPost, fn: a.handleDeleteUser},
-		"/delete-user/callback":    {method: http.MethodGet, fn: a.handleDeleteUserCallback},
-		"/send-verification-email": {method: http.MethodPost, fn: a.handleSendVerificationEmail},
-		"/verify-email":            {method: http.MethodGet, fn: a.handleVerifyEmail},
-		"/request-password-reset":  {method: http.MethodPost, fn: a.handleRequestPasswordReset},
-		"/reset-password":          {method: http.MethodPost, fn: a.handleResetPassword},
-		"/change-email":            {method: http.MethodPost, fn: a.handleChangeEmail},
-		"/ok":                      {method: http.MethodGet, fn: a.handleOK},
-		"/error":                   {method: http.MethodGet, fn: a.handleErrorPage},
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), a.cfg.RequestTimeout)
-		defer cancel()
-		r = r.WithContext(a.withRequestInfo(ctx, r))
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Pragma", "no-cache")
-		path, ok := strings.CutPrefix(r.URL.Path, a.basePath)
-		rt, found := routes[path]
-		token, isReset := strings.CutPrefix(path, "/reset-password/")
-		isReset = ok && isReset && r.Method == http.MethodGet && !strings.Contains(token, "/")
-		// Only requests to a route count, so unknown paths cannot fill the
-		// limiter; reset links count under one key per client.
-		switch {
-		case isReset:
-			if !a.limit(w, r, path, "/reset-password/:token") {
-				return
-			}
-		case ok && found:
-			if !a.limit(w, r, path, path) {
-				return
-			}
-		}
-		if path == "/get-session" && r.Method == http.MethodPost {
-			a.writeError(w, r, ErrMethodNotAllowedDeferRequired)
-			return
-		}
-		if isReset {
-			err := checkQuery(r)
-			if err == nil {
-				err = a.checkRedirectTargets(r, nil)
-			}
-			if err == nil {
-				err = a.handleResetPasswordCallback(w, r, token)
-			}
-			if err != nil {
-				a.writeError(w, r, err)
-			}
-			return
-		}
-		if !ok || !found || (r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead)) {
-			w.WriteHeader(http.StatusNotFound)
-			return
-		}
-		if err := checkQuery(r); err != nil {
-			a.writeError(w, r, err)
-			return
-		}
-		var b body
-		if rt.method == http.MethodPost {
-			var err error
-			if b, err = readBody(w, r, rt.form); err != nil {
-				a.writeError(w, r, err)
-				return
-			}
-			if rt.login {
-				err = a.checkLoginCSRF(r)
-			} else {
-				err = a.checkOrigin(r, false)
-			}
-			if err != nil {
-				a.writeError(w, r, err)
-				return
-			}
-		}
-		if err := a.checkRedirectTargets(r, b); err != nil {
-			a.writeError(w, r, err)
-			return
-		}
-		if err := rt.fn(w, r, b); err != nil {
-			a.writeError(w, r, err)
-		}
-	})
-}
-
-// requireSession resolves the caller's session or answers 401 UNAUTHORIZED.
-func (a *Auth) requireSession(r *http.Request) (*SessionData, error) {
-	sd, err := a.ResolveSession(r.Context(), r)
-	if err != nil {
-		return nil, err
-	}
-	if sd == nil {
-		return nil, ErrUnauthorized
-	}
-	return sd, nil
-}
-
-func (a *Auth) handleSignUp(w http.ResponseWriter, r *http.Request, b body) error {
+func (a *Auth) handleSignUp(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
 	if err := b.requireObject(); err != nil {
 		return err
 	}
@@ -178,16 +75,22 @@ func (a *Auth) handleSignUp(w http.ResponseWriter, r *http.Request, b body) erro
 	if err != nil {
 		return err
 	}
+	if res.Challenge != nil {
+		writeChallenge(w, res.Challenge)
+		return nil
+	}
 	var token any
 	if res.Session != nil {
 		token = res.Session.Token
 		a.setSessionCookies(w, res.Session.Token, in.RememberMe != nil && !*in.RememberMe, a.dontRemember(r))
+		setCookies(w, res.Cookies)
 	}
 	writeJSON(w, http.StatusOK, object{{"token", token}, {"user", a.UserJSON(res.User)}})
 	return nil
 }
 
-func (a *Auth) handleSignIn(w http.ResponseWriter, r *http.Request, b body) error {
+func (a *Auth) handleSignIn(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
 	if err := b.requireObject(); err != nil {
 		return err
 	}
@@ -211,7 +114,12 @@ func (a *Auth) handleSignIn(w http.ResponseWriter, r *http.Request, b body) erro
 	if err != nil {
 		return err
 	}
+	if res.Challenge != nil {
+		writeChallenge(w, res.Challenge)
+		return nil
+	}
 	a.setSessionCookies(w, res.Session.Token, in.RememberMe != nil && !*in.RememberMe, a.dontRemember(r))
+	setCookies(w, res.Cookies)
 	out := object{{"redirect", hasCallback && callback != ""}, {"token", res.Session.Token}}
 	if hasCallback {
 		out = append(out, kv{"url", callback})
@@ -223,7 +131,7 @@ func (a *Auth) handleSignIn(w http.ResponseWriter, r *http.Request, b body) erro
 	return nil
 }
 
-func (a *Auth) handleSignOut(w http.ResponseWriter, r *http.Request, _ body) error {
+func (a *Auth) handleSignOut(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
 	if err := a.SignOut(r.Context(), a.requestToken(r)); err != nil {
 		return err
 	}
@@ -232,8 +140,9 @@ func (a *Auth) handleSignOut(w http.ResponseWriter, r *http.Request, _ body) err
 	return nil
 }
 
-func (a *Auth) handleGetSession(w http.ResponseWriter, r *http.Request, _ body) error {
-	st, err := a.GetSession(r.Context(), r, r.URL.Query().Get("disableRefresh") == "true")
+func (a *Auth) handleGetSession(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	st, err := a.GetSession(r.Context(), a.requestToken(r), GetSessionOptions{
+		DisableRefresh: r.URL.Query().Get("disableRefresh") == "true", DontRemember: a.dontRemember(r)})
 	if err != nil {
 		return err
 	}
@@ -247,18 +156,17 @@ func (a *Auth) handleGetSession(w http.ResponseWriter, r *http.Request, _ body) 
 	if st.Refreshed {
 		a.setSessionCookies(w, st.Session.Token, st.DontRemember, st.DontRemember)
 	}
+	for _, h := range a.hooks.sessionReply {
+		if err := h.OnSessionReply(r.Context(), w.Header(), st.SessionData); err != nil {
+			return wrapHook(err)
+		}
+	}
 	writeJSON(w, http.StatusOK, object{{"session", a.SessionJSON(st.Session)}, {"user", a.UserJSON(st.User)}})
 	return nil
 }
 
-func (a *Auth) handleListSessions(w http.ResponseWriter, r *http.Request, _ body) error {
-	sd, err := a.requireSession(r)
-	if err != nil {
-		return err
-	}
-	if !a.isFresh(sd.Session) {
-		return ErrSessionNotFresh
-	}
+func (a *Auth) handleListSessions(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	sd := ri.Session
 	ss, err := a.ListSessions(r.Context(), sd.User.ID)
 	if err != nil {
 		return err
@@ -271,11 +179,9 @@ func (a *Auth) handleListSessions(w http.ResponseWriter, r *http.Request, _ body
 	return nil
 }
 
-func (a *Auth) handleRevokeSession(w http.ResponseWriter, r *http.Request, b body) error {
-	sd, err := a.requireSession(r)
-	if err != nil {
-		return err
-	}
+func (a *Auth) handleRevokeSession(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
+	sd := ri.Session
 	if err := b.requireObject(); err != nil {
 		return err
 	}
@@ -293,11 +199,8 @@ func (a *Auth) handleRevokeSession(w http.ResponseWriter, r *http.Request, b bod
 	return nil
 }
 
-func (a *Auth) handleRevokeSessions(w http.ResponseWriter, r *http.Request, _ body) error {
-	sd, err := a.requireSession(r)
-	if err != nil {
-		return err
-	}
+func (a *Auth) handleRevokeSessions(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	sd := ri.Session
 	if err := a.RevokeSessions(r.Context(), sd.User.ID, ""); err != nil {
 		return err
 	}
@@ -306,11 +209,8 @@ func (a *Auth) handleRevokeSessions(w http.ResponseWriter, r *http.Request, _ bo
 	return nil
 }
 
-func (a *Auth) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Request, _ body) error {
-	sd, err := a.requireSession(r)
-	if err != nil {
-		return err
-	}
+func (a *Auth) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	sd := ri.Session
 	if err := a.RevokeSessions(r.Context(), sd.User.ID, sd.Session.Token); err != nil {
 		return err
 	}
@@ -318,11 +218,9 @@ func (a *Auth) handleRevokeOtherSessions(w http.ResponseWriter, r *http.Request,
 	return nil
 }
 
-func (a *Auth) handleUpdateUser(w http.ResponseWriter, r *http.Request, b body) error {
-	sd, err := a.requireSession(r)
-	if err != nil {
-		return err
-	}
+func (a *Auth) handleUpdateUser(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
+	sd := ri.Session
 	if b == nil {
 		return apiErr(http.StatusBadRequest, "BODY_MUST_BE_AN_OBJECT", "Body must be an object")
 	}
@@ -351,11 +249,9 @@ func (a *Auth) handleUpdateUser(w http.ResponseWriter, r *http.Request, b body) 
 	return nil
 }
 
-func (a *Auth) handleChangePassword(w http.ResponseWriter, r *http.Request, b body) error {
-	sd, err := a.requireSession(r)
-	if err != nil {
-		return err
-	}
+func (a *Auth) handleChangePassword(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
+	sd := ri.Session
 	if err := b.requireObject(); err != nil {
 		return err
 	}
@@ -384,11 +280,9 @@ func (a *Auth) handleChangePassword(w http.ResponseWriter, r *http.Request, b bo
 	return nil
 }
 
-func (a *Auth) handleVerifyPassword(w http.ResponseWriter, r *http.Request, b body) error {
-	sd, err := a.requireSession(r)
-	if err != nil {
-		return err
-	}
+func (a *Auth) handleVerifyPassword(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
+	sd := ri.Session
 	if err := b.requireObject(); err != nil {
 		return err
 	}
@@ -403,11 +297,9 @@ func (a *Auth) handleVerifyPassword(w http.ResponseWriter, r *http.Request, b bo
 	return nil
 }
 
-func (a *Auth) handleDeleteUser(w http.ResponseWriter, r *http.Request, b body) error {
-	sd, err := a.requireSession(r)
-	if err != nil {
-		return err
-	}
+func (a *Auth) handleDeleteUser(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
+	sd := ri.Session
 	if !a.cfg.User.DeleteUser.Enabled {
 		// Better Auth answers a bare 404 here, after the session check.
 		w.Header().Set("Content-Type", "application/json")
@@ -415,6 +307,7 @@ func (a *Auth) handleDeleteUser(w http.ResponseWriter, r *http.Request, b body) 
 		return nil
 	}
 	var in DeleteUserInput
+	var err error
 	if p, ok, err := b.str("password", false); err != nil {
 		return err
 	} else if ok {
@@ -439,7 +332,7 @@ func (a *Auth) handleDeleteUser(w http.ResponseWriter, r *http.Request, b body) 
 	return nil
 }
 
-func (a *Auth) handleDeleteUserCallback(w http.ResponseWriter, r *http.Request, _ body) error {
+func (a *Auth) handleDeleteUserCallback(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
 	if !a.cfg.User.DeleteUser.Enabled {
 		return apiErr(http.StatusNotFound, "NOT_FOUND", "Not found")
 	}
@@ -464,7 +357,8 @@ func (a *Auth) handleDeleteUserCallback(w http.ResponseWriter, r *http.Request, 
 	return nil
 }
 
-func (a *Auth) handleSendVerificationEmail(w http.ResponseWriter, r *http.Request, b body) error {
+func (a *Auth) handleSendVerificationEmail(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
 	if err := b.requireObject(); err != nil {
 		return err
 	}
@@ -511,7 +405,7 @@ func redirectWithError(w http.ResponseWriter, r *http.Request, callbackURL, code
 	redirect(w, callbackURL+sep+"error="+url.QueryEscape(code))
 }
 
-func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, _ body) error {
+func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
 	q := r.URL.Query()
 	cb := q.Get("callbackURL")
 	if q.Get("token") == "" {
@@ -534,8 +428,15 @@ func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, _ body)
 		return &APIError{Status: http.StatusUnauthorized, Code: ae.Code, Message: ae.Message}
 	}
 	switch {
+	case res.Challenge != nil:
+		setCookies(w, res.Challenge.Cookies)
+		if cb == "" {
+			writeJSON(w, http.StatusOK, res.Challenge.Reply)
+			return nil
+		}
 	case res.Session != nil:
 		a.setSessionCookies(w, res.Session.Token, false, a.dontRemember(r))
+		setCookies(w, res.Cookies)
 	case res.RefreshCookie && sd != nil:
 		a.reissueSessionCookie(w, r, sd.Session.Token)
 	}
@@ -551,7 +452,8 @@ func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, _ body)
 	return nil
 }
 
-func (a *Auth) handleRequestPasswordReset(w http.ResponseWriter, r *http.Request, b body) error {
+func (a *Auth) handleRequestPasswordReset(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
 	if err := b.requireObject(); err != nil {
 		return err
 	}
@@ -575,7 +477,8 @@ func (a *Auth) handleRequestPasswordReset(w http.ResponseWriter, r *http.Request
 
 // handleResetPasswordCallback is GET /reset-password/{token}: the link in
 // the mail. It redirects to callbackURL with ?token= or ?error=INVALID_TOKEN.
-func (a *Auth) handleResetPasswordCallback(w http.ResponseWriter, r *http.Request, token string) error {
+func (a *Auth) handleResetPasswordCallback(w http.ResponseWriter, r *http.Request, _ RouteInput) error {
+	token := r.PathValue("token")
 	cb := r.URL.Query().Get("callbackURL")
 	target := func(key, value string) string {
 		base, _ := url.Parse(a.link("", ""))
@@ -608,7 +511,8 @@ func (a *Auth) handleResetPasswordCallback(w http.ResponseWriter, r *http.Reques
 	return nil
 }
 
-func (a *Auth) handleResetPassword(w http.ResponseWriter, r *http.Request, b body) error {
+func (a *Auth) handleResetPassword(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
 	if err := b.requireObject(); err != nil {
 		return err
 	}
@@ -630,11 +534,9 @@ func (a *Auth) handleResetPassword(w http.ResponseWriter, r *http.Request, b bod
 	return nil
 }
 
-func (a *Auth) handleChangeEmail(w http.ResponseWriter, r *http.Request, b body) error {
-	sd, err := a.requireSession(r)
-	if err != nil {
-		return err
-	}
+func (a *Auth) handleChangeEmail(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
+	b := body(ri.Body)
+	sd := ri.Session
 	if err := b.requireObject(); err != nil {
 		return err
 	}
@@ -657,12 +559,12 @@ func (a *Auth) handleChangeEmail(w http.ResponseWriter, r *http.Request, b body)
 	return nil
 }
 
-func (a *Auth) handleOK(w http.ResponseWriter, _ *http.Request, _ body) error {
+func (a *Auth) handleOK(w http.ResponseWriter, _ *http.Request, ri RouteInput) error {
 	writeJSON(w, http.StatusOK, object{{"ok", true}})
 	return nil
 }
 
-func (a *Auth) handleErrorPage(w http.ResponseWriter, r *http.Request, _ body) error {
+func (a *Auth) handleErrorPage(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
 	code := r.URL.Query().Get("error")
 	if code == "" {
 		code = "UNKNOWN"

@@ -107,15 +107,25 @@ func newRateLimiter(now func() time.Time, maxKeys int) *rateLimiter {
 	return &rateLimiter{now: now, maxKeys: maxKeys, entries: map[string]*rateEntry{}, queues: map[time.Duration]*list.List{}}
 }
 
-// ruleFor returns the rule for path: the default, Better Auth's built-in
-// rules, then CustomRules.
-func (c *RateLimitConfig) ruleFor(path string) RateLimitRule {
+// routeRule is a route's rule before CustomRules: the default, then
+// Better Auth's core rules by path prefix (so that a plugin's /sign-in/x is
+// limited like /sign-in/email, as in Better Auth), then the route's own.
+func (c *RateLimitConfig) routeRule(path string, own *RateLimitRule) RateLimitRule {
 	rule := RateLimitRule{c.Window, c.Max}
 	for _, b := range builtinRateRules {
 		if strings.HasPrefix(path, b.prefix) {
 			rule = b.rule
 		}
 	}
+	if own != nil {
+		rule = *own
+	}
+	return rule
+}
+
+// customRule applies CustomRules, which match the request's path
+// (relative to BasePath), to a route's rule.
+func (c *RateLimitConfig) customRule(path string, rule RateLimitRule) RateLimitRule {
 	for p, r := range c.CustomRules {
 		if p == path || (strings.HasSuffix(p, "*") && strings.HasPrefix(path, strings.TrimSuffix(p, "*"))) {
 			rule = r
@@ -198,19 +208,20 @@ func (l *rateLimiter) len() int {
 	return len(l.entries)
 }
 
-// limit counts one request to path (relative to BasePath) by the client of
-// r, and answers Better Auth's 429 when over the rule. routePath is the
-// path the key is made of (the route's pattern where the path carries a
-// token). It reports whether the request may go on.
-func (a *Auth) limit(w http.ResponseWriter, r *http.Request, path, routePath string) bool {
+// limit counts one request to the route by the client of r, and answers
+// Better Auth's 429 when over the rule. Requests are counted per client
+// and route (a route with a token in its path is one key). It reports
+// whether the request may go on.
+func (a *Auth) limit(w http.ResponseWriter, r *http.Request, m *mounted) bool {
 	if a.limiter == nil {
 		return true
 	}
-	ok, wait := a.limiter.allow(a.clientIP(r)+"|"+routePath, a.cfg.RateLimit.ruleFor(path))
+	rule := a.cfg.RateLimit.customRule(a.relPath(r), m.rule)
+	ok, wait := a.limiter.allow(a.clientIP(r)+"|"+m.key, rule)
 	if ok {
 		return true
 	}
-	a.audit(r.Context(), slog.LevelWarn, EventRateLimitExceeded, "", slog.String("path", routePath))
+	a.audit(r.Context(), slog.LevelWarn, EventRateLimitExceeded, "", slog.String("path", m.key))
 	tooManyRequests(w, (&RateLimitError{RetryAfter: wait}).retrySeconds())
 	return false
 }

@@ -5,12 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
-
-	"github.com/go-betterauth/betterauth/internal/randid"
 )
 
 // Session is a row of Better Auth's session table.
@@ -63,33 +60,6 @@ func (a *Auth) RequestMeta(r *http.Request) RequestMeta {
 	return RequestMeta{IPAddress: a.clientIP(r), UserAgent: cleanHeader(r.UserAgent(), MaxUserAgentLength)}
 }
 
-// createSession makes a session for the user with a fresh random token
-// (never one chosen by the client). dontRemember makes it last one day, as
-// Better Auth's rememberMe: false does.
-func (a *Auth) createSession(ctx context.Context, st Store, userID string, dontRemember bool, meta RequestMeta) (*Session, error) {
-	token, err := randid.ID()
-	if err != nil {
-		return nil, fmt.Errorf("betterauth: session token: %w", err)
-	}
-	now := a.clock()
-	life := a.cfg.Session.ExpiresIn
-	if dontRemember {
-		life = 24 * time.Hour
-	}
-	if abs := a.cfg.Session.AbsoluteLifetime; abs > 0 && abs < life {
-		life = abs
-	}
-	s := &Session{
-		Token: a.storedToken(token), UserID: userID, ExpiresAt: now.Add(life), CreatedAt: now, UpdatedAt: now,
-		IPAddress: meta.IPAddress, UserAgent: meta.UserAgent,
-	}
-	if err := st.CreateSession(ctx, s); err != nil {
-		return nil, unavailable("create session", err)
-	}
-	s.Token = token
-	return s, nil
-}
-
 // storedToken is the session token as the session table holds it: the
 // token itself, or its SHA-256 with StoreTokenHashed.
 func (a *Auth) storedToken(token string) string {
@@ -134,8 +104,10 @@ type SessionState struct {
 }
 
 // ResolveSession returns the request's session and user, or (nil, nil) when
-// it has none, is expired or its cookie is not validly signed. It writes
-// nothing (no refresh, no cookie): use it from routers that are not Handler.
+// it has none, is expired or its cookie is not validly signed. It is the
+// HTTP convenience: it reads the session cookie (or, with Bearer, the
+// Authorization header). It writes nothing (no refresh, no cookie): use it
+// from routers that are not Handler.
 // A store failure is an error wrapping ErrUnavailable, never "no session".
 // It costs one query.
 func (a *Auth) ResolveSession(ctx context.Context, r *http.Request) (*SessionData, error) {
@@ -147,14 +119,27 @@ func (a *Auth) ResolveSession(ctx context.Context, r *http.Request) (*SessionDat
 	return sd, err
 }
 
-// GetSession runs Better Auth's get-session algorithm: look the token up
-// (one query), delete an expired row, and slide the expiry forward at most
-// once per UpdateAge (a second query) unless refresh is disabled, the
-// dont_remember marker is present or disableRefresh is set. A store failure
-// is an error wrapping ErrUnavailable.
-func (a *Auth) GetSession(ctx context.Context, r *http.Request, disableRefresh bool) (*SessionState, error) {
-	st := &SessionState{DontRemember: a.dontRemember(r)}
-	token := a.requestToken(r)
+// GetSessionOptions are GetSession's inputs besides the token.
+type GetSessionOptions struct {
+	// DisableRefresh leaves the expiry alone (get-session's
+	// ?disableRefresh=true).
+	DisableRefresh bool
+	// DontRemember: the client carries the dont_remember marker (a
+	// rememberMe: false session), whose sessions never slide.
+	DontRemember bool
+}
+
+// GetSession runs Better Auth's get-session algorithm on a session token
+// (the raw token, as the verified cookie or bearer header carries it): look
+// it up (one query), delete an expired row, and slide the expiry forward
+// at most once per UpdateAge (a second query) unless refresh is disabled
+// (Session.DisableSessionRefresh, opts.DisableRefresh) or
+// opts.DontRemember is set. An empty token is no session. A store failure
+// is an error wrapping ErrUnavailable. It reads no cookies: the HTTP layer
+// does that (ResolveSession is the request-taking convenience).
+func (a *Auth) GetSession(ctx context.Context, token string, opts GetSessionOptions) (*SessionState, error) {
+	st := &SessionState{DontRemember: opts.DontRemember}
+	disableRefresh := opts.DisableRefresh
 	if token == "" {
 		return st, nil
 	}

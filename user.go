@@ -75,8 +75,13 @@ type SignUpInput struct {
 // AuthResult is the outcome of a sign-up or sign-in.
 type AuthResult struct {
 	User *User
-	// Session is nil when no session was created (auto sign-in disabled).
+	// Session is nil when no session was created (auto sign-in disabled,
+	// or a BeforeSignInHook answered a Challenge).
 	Session *Session
+	// Challenge is a BeforeSignInHook's answer in place of a session.
+	Challenge *Challenge
+	// Cookies are AfterSignInHook cookies to set with the session's.
+	Cookies []*http.Cookie
 }
 
 func (a *Auth) checkPasswordLength(password string, min bool) error {
@@ -146,8 +151,18 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, er
 	res := &AuthResult{}
 	err = a.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		u := &User{Name: in.Name, Email: email, Image: in.Image, CreatedAt: now, UpdatedAt: now, Additional: add}
+		for _, h := range a.hooks.beforeCreateUser {
+			if err := h.BeforeCreateUser(ctx, tx, u); err != nil {
+				return wrapHook(err)
+			}
+		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
+		}
+		for _, h := range a.hooks.afterCreateUser {
+			if err := h.AfterCreateUser(ctx, tx, u); err != nil {
+				return wrapHook(err)
+			}
 		}
 		acct := &Account{AccountID: u.ID, ProviderID: ProviderCredential, UserID: u.ID, Password: hash, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateAccount(ctx, acct); err != nil {
@@ -157,10 +172,17 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, er
 		if noSession {
 			return nil
 		}
-		res.Session, err = a.createSession(ctx, tx, u.ID, in.RememberMe != nil && !*in.RememberMe, in.Meta)
-		return err
+		si, err := a.SignIn(ctx, SignIn{User: u, Method: SignInMethodSignUp, DontRemember: in.RememberMe != nil && !*in.RememberMe, Meta: in.Meta, tx: tx})
+		if err != nil {
+			return err
+		}
+		res = si
+		return nil
 	})
+	var he *hookError
 	switch {
+	case errors.As(err, &he):
+		return nil, err
 	case errors.Is(err, ErrConflict):
 		if generic {
 			return a.syntheticSignUp(ctx, in, email, add)
@@ -320,12 +342,14 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, er
 		}
 		return nil, ErrEmailNotVerified
 	}
-	s, err := a.createSession(ctx, a.store, u.ID, in.RememberMe != nil && !*in.RememberMe, in.Meta)
+	res, err := a.SignIn(ctx, SignIn{User: u, Method: SignInMethodEmail, DontRemember: in.RememberMe != nil && !*in.RememberMe, Meta: in.Meta})
 	if err != nil {
 		return nil, err
 	}
-	a.audit(ctx, slog.LevelInfo, EventLoginSuccess, u.ID)
-	return &AuthResult{User: u, Session: s}, nil
+	if res.Session != nil {
+		a.audit(ctx, slog.LevelInfo, EventLoginSuccess, u.ID)
+	}
+	return res, nil
 }
 
 // credentials returns the user with that email and its credential account;
@@ -535,7 +559,7 @@ func (a *Auth) ChangePassword(ctx context.Context, userID, current, next string,
 		}
 		if revokeOtherSessions {
 			var err error
-			s, err = a.createSession(ctx, tx, userID, false, meta)
+			s, err = a.createSession(ctx, tx, userID, SessionOptions{Meta: meta})
 			return err
 		}
 		return nil
@@ -665,6 +689,9 @@ func (a *Auth) deleteUserWithToken(ctx context.Context, userID, token string) er
 		if v == nil || v.Value != userID {
 			return &APIError{Status: http.StatusNotFound, Code: ErrInvalidToken.Code, Message: ErrInvalidToken.Message}
 		}
+		if err := a.beforeDeleteUser(ctx, tx, userID); err != nil {
+			return err
+		}
 		if err := tx.DeleteUser(ctx, userID); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -677,19 +704,44 @@ func (a *Auth) deleteUserWithToken(ctx context.Context, userID, token string) er
 }
 
 func (a *Auth) deleteUser(ctx context.Context, userID string) error {
-	if err := a.store.DeleteUser(ctx, userID); err != nil && !errors.Is(err, ErrNotFound) {
+	if len(a.hooks.beforeDeleteUser) > 0 {
+		// Only with hooks: without, the delete stays one statement.
+		err := a.inTx(ctx, "delete user", func(ctx context.Context, tx Store) error {
+			if err := a.beforeDeleteUser(ctx, tx, userID); err != nil {
+				return err
+			}
+			if err := tx.DeleteUser(ctx, userID); err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	} else if err := a.store.DeleteUser(ctx, userID); err != nil && !errors.Is(err, ErrNotFound) {
 		return unavailable("delete user", err)
 	}
 	a.audit(ctx, slog.LevelInfo, EventUserDeleted, userID)
 	return nil
 }
 
+// beforeDeleteUser runs the BeforeDeleteUser hooks in tx.
+func (a *Auth) beforeDeleteUser(ctx context.Context, tx Store, userID string) error {
+	for _, h := range a.hooks.beforeDeleteUser {
+		if err := h.BeforeDeleteUser(ctx, tx, userID); err != nil {
+			return wrapHook(err)
+		}
+	}
+	return nil
+}
+
 // inTx runs fn in a transaction; store failures become ErrUnavailable and
-// APIErrors pass through.
+// APIErrors and hook errors pass through.
 func (a *Auth) inTx(ctx context.Context, op string, fn func(ctx context.Context, tx Store) error) error {
 	err := a.store.InTx(ctx, fn)
 	var ae *APIError
-	if err != nil && !errors.As(err, &ae) && !errors.Is(err, ErrUnavailable) {
+	var he *hookError
+	if err != nil && !errors.As(err, &ae) && !errors.As(err, &he) && !errors.Is(err, ErrUnavailable) {
 		return unavailable(op, err)
 	}
 	return err

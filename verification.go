@@ -219,6 +219,10 @@ type VerifyEmailResult struct {
 	// Session is a new session when AutoSignInAfterVerification signed the
 	// user in.
 	Session *Session
+	// Challenge is a BeforeSignInHook's answer in place of that session.
+	Challenge *Challenge
+	// Cookies are AfterSignInHook cookies to set with the session's.
+	Cookies []*http.Cookie
 	// RefreshCookie: the caller's session cookie should be re-issued.
 	RefreshCookie bool
 }
@@ -261,15 +265,17 @@ func (a *Auth) VerifyEmail(ctx context.Context, sd *SessionData, token, callback
 		return res, nil
 	}
 	verified := true
-	if _, err := a.store.UpdateUser(ctx, u.ID, UserUpdate{EmailVerified: &verified, UpdatedAt: a.clock()}); err != nil {
+	if u, err = a.store.UpdateUser(ctx, u.ID, UserUpdate{EmailVerified: &verified, UpdatedAt: a.clock()}); err != nil {
 		return nil, unavailable("verify email", err)
 	}
 	a.audit(ctx, slog.LevelInfo, EventUserUpdated, u.ID, slog.String("reason", "email_verified"))
 	if a.cfg.EmailVerification.AutoSignInAfterVerification {
 		if sd == nil || sd.User.Email != email {
-			if res.Session, err = a.createSession(ctx, a.store, u.ID, false, meta); err != nil {
+			si, err := a.SignIn(ctx, SignIn{User: u, Method: SignInMethodVerifyEmail, Meta: meta})
+			if err != nil {
 				return nil, err
 			}
+			res.Session, res.Challenge, res.Cookies = si.Session, si.Challenge, si.Cookies
 		} else {
 			res.RefreshCookie = true
 		}

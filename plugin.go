@@ -1,0 +1,133 @@
+package betterauth
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Plugin is a value listed in Config.Plugins. Its only duty is an id,
+// unique among the plugins ("jwt", "two-factor"); what else it does is
+// found in New from the optional capabilities it implements
+// (RouteContributor, Initializer, BeforeSignInHook, AfterSignInHook,
+// BeforeCreateSessionHook, SessionReplyHook, the user lifecycle hooks), so
+// a plugin implements only what it uses and a new capability never breaks
+// an old plugin.
+type Plugin interface {
+	ID() string
+}
+
+// RouteContributor is a Plugin that adds endpoints. New refuses a route
+// with the method and path of another (core or plugin).
+type RouteContributor interface {
+	Routes() []Route
+}
+
+// Initializer is a Plugin that is set up with the Auth once New has built
+// it (and before any request): keep a for CreateSession, SignIn, the
+// store and the cookie helpers. An error makes New fail.
+type Initializer interface {
+	Init(a *Auth) error
+}
+
+// pluginRoutes are one plugin's routes, for mountRoutes.
+type pluginRoutes struct {
+	id     string
+	routes []Route
+}
+
+// hooks are the capabilities found in New, each list in Config.Plugins'
+// order, Config.Hooks last.
+type hooks struct {
+	beforeSignIn        []BeforeSignInHook
+	afterSignIn         []AfterSignInHook
+	beforeCreateSession []BeforeCreateSessionHook
+	sessionReply        []SessionReplyHook
+	beforeCreateUser    []BeforeCreateUserHook
+	afterCreateUser     []AfterCreateUserHook
+	beforeDeleteUser    []BeforeDeleteUserHook
+}
+
+// add registers the hook capabilities x implements.
+func (h *hooks) add(x any) {
+	if v, ok := x.(BeforeSignInHook); ok {
+		h.beforeSignIn = append(h.beforeSignIn, v)
+	}
+	if v, ok := x.(AfterSignInHook); ok {
+		h.afterSignIn = append(h.afterSignIn, v)
+	}
+	if v, ok := x.(BeforeCreateSessionHook); ok {
+		h.beforeCreateSession = append(h.beforeCreateSession, v)
+	}
+	if v, ok := x.(SessionReplyHook); ok {
+		h.sessionReply = append(h.sessionReply, v)
+	}
+	if v, ok := x.(BeforeCreateUserHook); ok {
+		h.beforeCreateUser = append(h.beforeCreateUser, v)
+	}
+	if v, ok := x.(AfterCreateUserHook); ok {
+		h.afterCreateUser = append(h.afterCreateUser, v)
+	}
+	if v, ok := x.(BeforeDeleteUserHook); ok {
+		h.beforeDeleteUser = append(h.beforeDeleteUser, v)
+	}
+}
+
+// setupPlugins checks Config.Plugins, finds their capabilities and mounts
+// every route. Init runs later (initPlugins), once the Auth is complete.
+func (a *Auth) setupPlugins() error {
+	seen := map[string]bool{}
+	var routes []pluginRoutes
+	for i, p := range a.cfg.Plugins {
+		if p == nil {
+			return fmt.Errorf("betterauth: Config.Plugins[%d] is nil", i)
+		}
+		id := p.ID()
+		if id == "" {
+			return fmt.Errorf("betterauth: Config.Plugins[%d] has an empty id", i)
+		}
+		if seen[id] {
+			return fmt.Errorf("betterauth: %w: %q", ErrDuplicatePlugin, id)
+		}
+		seen[id] = true
+		if rc, ok := p.(RouteContributor); ok {
+			routes = append(routes, pluginRoutes{id: id, routes: rc.Routes()})
+		}
+		a.hooks.add(p)
+	}
+	a.hooks.addFuncs(a.cfg.Hooks)
+	return a.mountRoutes(routes)
+}
+
+// initPlugins runs each Initializer, in order.
+func (a *Auth) initPlugins() error {
+	for _, p := range a.cfg.Plugins {
+		if in, ok := p.(Initializer); ok {
+			if err := in.Init(a); err != nil {
+				return fmt.Errorf("betterauth: plugin %q: init: %w", p.ID(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// ErrDuplicatePlugin is what New's error wraps when two plugins share an id.
+var ErrDuplicatePlugin = errors.New("betterauth: duplicate plugin id")
+
+// hookError wraps an error a hook returned, so that it is told apart from
+// a store failure: it is answered as is (an *APIError inside reaches the
+// client, anything else is a 500), never as 503.
+type hookError struct{ err error }
+
+func (e *hookError) Error() string { return "betterauth: hook: " + e.err.Error() }
+func (e *hookError) Unwrap() error { return e.err }
+
+func wrapHook(err error) error {
+	if err == nil {
+		return nil
+	}
+	var he *hookError
+	if errors.As(err, &he) {
+		return err
+	}
+	return &hookError{err}
+}
