@@ -346,7 +346,8 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("betterauth: Config.Store is required")
 	}
-	layout, err := cfg.Schema.Layout()
+	exts := PluginSchemas(cfg.Plugins...)
+	layout, err := cfg.Schema.Layout(exts...)
 	if err != nil {
 		return nil, fmt.Errorf("betterauth: %w", err)
 	}
@@ -357,6 +358,9 @@ func New(cfg Config) (*Auth, error) {
 		} else if d := layoutDiff(stored, layout); d != "" {
 			return nil, fmt.Errorf("betterauth: %w: Config.Schema differs from the schema the store was built with (%s); leave Config.Schema unset to use the store's", ErrInvalidSchema, d)
 		}
+	}
+	if err := checkPluginSchemas(cfg.Store, layout, exts); err != nil {
+		return nil, err
 	}
 	if cfg.Secret == "" {
 		cfg.Secret = os.Getenv("BETTER_AUTH_SECRET")

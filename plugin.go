@@ -8,7 +8,7 @@ import (
 // Plugin is a value listed in Config.Plugins. Its only duty is an id,
 // unique among the plugins ("jwt", "two-factor"); what else it does is
 // found in New from the optional capabilities it implements
-// (RouteContributor, Initializer, BeforeSignInHook, AfterSignInHook,
+// (SchemaContributor, RouteContributor, Initializer, BeforeSignInHook, AfterSignInHook,
 // BeforeCreateSessionHook, SessionReplyHook, the user lifecycle hooks), so
 // a plugin implements only what it uses and a new capability never breaks
 // an old plugin.
@@ -20,6 +20,57 @@ type Plugin interface {
 // with the method and path of another (core or plugin).
 type RouteContributor interface {
 	Routes() []Route
+}
+
+// SchemaContributor is a Plugin that needs tables, or fields on the core
+// tables (which then travel in User.Additional and Session.Additional). New
+// resolves them with Config.Schema and checks that the store holds them:
+// build the store with the plugins' extensions (PluginSchemas), and run the
+// migrations with them, as for additional fields.
+type SchemaContributor interface {
+	Schema() SchemaExtension
+}
+
+// PluginSchemas returns the schema extensions of the plugins that declare
+// one, in order: what pgstore.New, memstore.New and migrations.Up take
+// after the Schema.
+func PluginSchemas(plugins ...Plugin) []SchemaExtension {
+	var out []SchemaExtension
+	for _, p := range plugins {
+		if sc, ok := p.(SchemaContributor); ok {
+			out = append(out, sc.Schema())
+		}
+	}
+	return out
+}
+
+// checkPluginSchemas makes sure the store was built with every table and
+// field the plugins declare, and can hold plugin tables at all.
+func checkPluginSchemas(st Store, layout *Layout, exts []SchemaExtension) error {
+	for _, ext := range exts {
+		if len(ext.Tables) > 0 {
+			if _, ok := st.(TableStore); !ok {
+				return fmt.Errorf("betterauth: a plugin needs tables (%s) and the store cannot hold them (it is no TableStore)", ext.Tables[0].Model)
+			}
+		}
+		for _, td := range ext.Tables {
+			if _, err := layout.ExtensionTable(td.Model); err != nil {
+				return fmt.Errorf("betterauth: %w: a plugin needs table %q, which the store was not built with: pass betterauth.PluginSchemas(plugins...) to the store's New", ErrInvalidSchema, td.Model)
+			}
+		}
+		for model, fields := range ext.Fields {
+			t := layout.Table(model)
+			for _, f := range fields {
+				if t == nil {
+					return fmt.Errorf("betterauth: %w: a plugin adds fields to unknown model %q", ErrInvalidSchema, model)
+				}
+				if _, ok := t.Column(f.Name); !ok {
+					return fmt.Errorf("betterauth: %w: a plugin needs field %s.%s, which the store was not built with: pass betterauth.PluginSchemas(plugins...) to the store's New", ErrInvalidSchema, model, f.Name)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Initializer is a Plugin that is set up with the Auth once New has built
