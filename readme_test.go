@@ -18,8 +18,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Every Go block of README.md and every program in a library package's
-// doc comment compiles. The conventions:
+// Every Go block of README.md and of the pages in docs/, and every program
+// in a library package's doc comment, compiles. The conventions (a "README
+// block" is a block of any of those pages):
 //
 //   - A README block fenced with ```go that starts with "package" is a file
 //     of its own, compiled as a package.
@@ -50,6 +51,15 @@ func TestDocsCompile(t *testing.T) {
 		blocks = append(blocks, block{fmt.Sprintf("README.md Go block %d (line %d)", i+1, b.line), b.code})
 	}
 	require.GreaterOrEqual(t, len(blocks), 5, "README.md has Go blocks")
+	pages, err := filepath.Glob("docs/*.md")
+	require.NoError(t, err)
+	for _, page := range pages {
+		text, err := os.ReadFile(page)
+		require.NoError(t, err)
+		for i, b := range fencedGoBlocks(string(text)) {
+			blocks = append(blocks, block{fmt.Sprintf("%s Go block %d (line %d)", page, i+1, b.line), b.code})
+		}
+	}
 	docs := docCodeBlocks(t, root)
 	require.NotEmpty(t, docs, "the package doc of betterauth has a program")
 	for _, d := range docs {
