@@ -54,13 +54,10 @@ func (a *Auth) sendNow(ctx context.Context, kind string, fn SendEmailFunc, e Ema
 }
 
 // sendLater calls fn in the background, after the response, within
-// MailTimeout; onFail (if any) undoes what the mail was for, also when the
-// mail was not sent for the per-address limit. Shutdown waits for it.
-func (a *Auth) sendLater(ctx context.Context, kind string, fn SendEmailFunc, e Email, onFail func(context.Context)) {
+// MailTimeout (sendNow logs a failure). Shutdown waits for it.
+func (a *Auth) sendLater(ctx context.Context, kind string, fn SendEmailFunc, e Email) {
 	a.goBackground(ctx, func(ctx context.Context) {
-		if err := a.sendNow(ctx, kind, fn, e); err != nil && onFail != nil {
-			onFail(ctx)
-		}
+		_ = a.sendNow(ctx, kind, fn, e)
 	})
 }
 

@@ -205,7 +205,7 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, er
 		if err != nil {
 			return nil, err
 		}
-		a.sendLater(ctx, "verification", send, e, nil)
+		a.sendLater(ctx, "verification", send, e)
 	}
 	return res, nil
 }
@@ -338,7 +338,7 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, er
 			if err != nil {
 				return nil, err
 			}
-			a.sendLater(ctx, "verification", ev.SendVerificationEmail, e, nil)
+			a.sendLater(ctx, "verification", ev.SendVerificationEmail, e)
 		}
 		return nil, ErrEmailNotVerified
 	}
@@ -790,7 +790,7 @@ func (a *Auth) ChangeEmail(ctx context.Context, sd *SessionData, newEmail, callb
 			if err != nil {
 				return true, err
 			}
-			a.sendLater(ctx, "verification", send, e, nil)
+			a.sendLater(ctx, "verification", send, e)
 		}
 		return true, nil
 	}
@@ -800,7 +800,7 @@ func (a *Auth) ChangeEmail(ctx context.Context, sd *SessionData, newEmail, callb
 			return false, err
 		}
 		a.sendLater(ctx, "change-email confirmation", cfg.SendChangeEmailConfirmation,
-			Email{User: u, To: u.Email, URL: a.verifyEmailURL(tok, callbackURL), Token: tok, NewEmail: newEmail}, nil)
+			Email{User: u, To: u.Email, URL: a.verifyEmailURL(tok, callbackURL), Token: tok, NewEmail: newEmail})
 		return false, nil
 	}
 	tok, err := a.emailVerificationToken(u.Email, newEmail, "change-email-verification", u.ID)
@@ -809,7 +809,7 @@ func (a *Auth) ChangeEmail(ctx context.Context, sd *SessionData, newEmail, callb
 	}
 	nu := *u
 	nu.Email = newEmail
-	a.sendLater(ctx, "change-email verification", send, Email{User: &nu, To: newEmail, URL: a.verifyEmailURL(tok, callbackURL), Token: tok}, nil)
+	a.sendLater(ctx, "change-email verification", send, Email{User: &nu, To: newEmail, URL: a.verifyEmailURL(tok, callbackURL), Token: tok})
 	return false, nil
 }
 

@@ -201,7 +201,7 @@ func (a *Auth) SendVerificationEmail(ctx context.Context, sd *SessionData, email
 		if err != nil {
 			return err
 		}
-		a.sendLater(ctx, "verification", send, e, nil)
+		a.sendLater(ctx, "verification", send, e)
 	}
 	select {
 	case <-floor.C:
@@ -310,7 +310,7 @@ func (a *Auth) verifyEmailChange(ctx context.Context, sd *SessionData, email, up
 		if send != nil {
 			nu := *u
 			nu.Email = updateTo
-			a.sendLater(ctx, "change-email verification", send, Email{User: &nu, To: updateTo, URL: a.verifyEmailURL(tok, callbackURL), Token: tok}, nil)
+			a.sendLater(ctx, "change-email verification", send, Email{User: &nu, To: updateTo, URL: a.verifyEmailURL(tok, callbackURL), Token: tok})
 		}
 		return &VerifyEmailResult{}, nil
 	case "change-email-verification":
@@ -335,7 +335,7 @@ func (a *Auth) verifyEmailChange(ctx context.Context, sd *SessionData, email, up
 		a.audit(ctx, slog.LevelInfo, EventUserUpdated, u.ID, slog.String("reason", "email_change"))
 		if send != nil {
 			if e, err := a.verificationEmail(upd, callbackURL); err == nil {
-				a.sendLater(ctx, "verification", send, e, nil)
+				a.sendLater(ctx, "verification", send, e)
 			}
 		}
 		return &VerifyEmailResult{User: upd, RefreshCookie: sd != nil}, nil
