@@ -32,34 +32,32 @@ func apiErr(status int, code, message string) *APIError {
 // Better Auth 1.7.25's error codes and messages, with the status its
 // endpoints answer them with.
 var (
-	ErrInvalidEmailOrPassword        = apiErr(http.StatusUnauthorized, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password")
-	ErrInvalidPassword               = apiErr(http.StatusBadRequest, "INVALID_PASSWORD", "Invalid password")
-	ErrInvalidEmail                  = apiErr(http.StatusBadRequest, "INVALID_EMAIL", "Invalid email")
-	ErrPasswordTooShort              = apiErr(http.StatusBadRequest, "PASSWORD_TOO_SHORT", "Password too short")
-	ErrPasswordTooLong               = apiErr(http.StatusBadRequest, "PASSWORD_TOO_LONG", "Password too long")
-	ErrUserAlreadyExists             = apiErr(http.StatusUnprocessableEntity, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", "User already exists. Use another email.")
-	ErrUserNotFound                  = apiErr(http.StatusBadRequest, "USER_NOT_FOUND", "User not found")
-	ErrFailedToCreateUser            = apiErr(http.StatusUnprocessableEntity, "FAILED_TO_CREATE_USER", "Failed to create user")
-	ErrFailedToCreateSession         = apiErr(http.StatusInternalServerError, "FAILED_TO_CREATE_SESSION", "Failed to create session")
-	ErrFailedToGetSession            = apiErr(http.StatusUnauthorized, "FAILED_TO_GET_SESSION", "Failed to get session")
-	ErrUnauthorized                  = apiErr(http.StatusUnauthorized, "UNAUTHORIZED", "Unauthorized")
-	ErrSessionNotFresh               = apiErr(http.StatusForbidden, "SESSION_NOT_FRESH", "Session is not fresh")
-	ErrSessionExpired                = apiErr(http.StatusBadRequest, "SESSION_EXPIRED", "Session expired. Re-authenticate to perform this action.")
-	ErrCredentialAccountNotFound     = apiErr(http.StatusBadRequest, "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found")
-	ErrEmailCanNotBeUpdated          = apiErr(http.StatusBadRequest, "EMAIL_CAN_NOT_BE_UPDATED", "Email can not be updated")
-	ErrNoFieldsToUpdate              = &APIError{Status: http.StatusBadRequest, Message: "No fields to update"}
-	ErrFieldNotAllowed               = apiErr(http.StatusBadRequest, "FIELD_NOT_ALLOWED", "Field not allowed to be set")
-	ErrEmailPasswordSignUpDisabled   = apiErr(http.StatusBadRequest, "EMAIL_PASSWORD_SIGN_UP_DISABLED", "Email and password sign up is not enabled")
-	ErrEmailPasswordDisabled         = apiErr(http.StatusBadRequest, "EMAIL_PASSWORD_DISABLED", "Email and password is not enabled")
-	ErrInvalidOrigin                 = apiErr(http.StatusForbidden, "INVALID_ORIGIN", "Invalid origin")
-	ErrMissingOrNullOrigin           = apiErr(http.StatusForbidden, "MISSING_OR_NULL_ORIGIN", "Missing or null Origin")
-	ErrInvalidCallbackURL            = apiErr(http.StatusForbidden, "INVALID_CALLBACK_URL", "Invalid callbackURL")
-	ErrInvalidRedirectURL            = apiErr(http.StatusForbidden, "INVALID_REDIRECT_URL", "Invalid redirectURL")
-	ErrInvalidErrorCallbackURL       = apiErr(http.StatusForbidden, "INVALID_ERROR_CALLBACK_URL", "Invalid errorCallbackURL")
-	ErrInvalidNewUserCallbackURL     = apiErr(http.StatusForbidden, "INVALID_NEW_USER_CALLBACK_URL", "Invalid newUserCallbackURL")
-	ErrCrossSiteNavigationBlocked    = apiErr(http.StatusForbidden, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED", "Cross-site navigation login blocked. This request appears to be a CSRF attack.")
-	ErrDeleteUserDisabled            = apiErr(http.StatusNotFound, "NOT_FOUND", "Not Found")
-	ErrMethodNotAllowedDeferRequired = apiErr(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED", "POST method requires deferSessionRefresh to be enabled in session config")
+	ErrInvalidEmailOrPassword        = errInvalidEmailOrPassword.clone()
+	ErrInvalidPassword               = errInvalidPassword.clone()
+	ErrInvalidEmail                  = errInvalidEmail.clone()
+	ErrPasswordTooShort              = errPasswordTooShort.clone()
+	ErrPasswordTooLong               = errPasswordTooLong.clone()
+	ErrUserAlreadyExists             = errUserAlreadyExists.clone()
+	ErrUserNotFound                  = errUserNotFound.clone()
+	ErrFailedToGetSession            = errFailedToGetSession.clone()
+	ErrUnauthorized                  = errUnauthorized.clone()
+	ErrSessionNotFresh               = errSessionNotFresh.clone()
+	ErrSessionExpired                = errSessionExpired.clone()
+	ErrCredentialAccountNotFound     = errCredentialAccountNotFound.clone()
+	ErrEmailCanNotBeUpdated          = errEmailCanNotBeUpdated.clone()
+	ErrNoFieldsToUpdate              = errNoFieldsToUpdate.clone()
+	ErrFieldNotAllowed               = errFieldNotAllowed.clone()
+	ErrEmailPasswordSignUpDisabled   = errEmailPasswordSignUpDisabled.clone()
+	ErrEmailPasswordDisabled         = errEmailPasswordDisabled.clone()
+	ErrInvalidOrigin                 = errInvalidOrigin.clone()
+	ErrMissingOrNullOrigin           = errMissingOrNullOrigin.clone()
+	ErrInvalidCallbackURL            = errInvalidCallbackURL.clone()
+	ErrInvalidRedirectURL            = errInvalidRedirectURL.clone()
+	ErrInvalidErrorCallbackURL       = errInvalidErrorCallbackURL.clone()
+	ErrInvalidNewUserCallbackURL     = errInvalidNewUserCallbackURL.clone()
+	ErrCrossSiteNavigationBlocked    = errCrossSiteNavigationBlocked.clone()
+	ErrDeleteUserDisabled            = errDeleteUserDisabled.clone()
+	ErrMethodNotAllowedDeferRequired = errMethodNotAllowedDeferRequired.clone()
 )
 
 // ErrUnavailable reports that the store failed (the database is down or
@@ -71,4 +69,41 @@ var ErrUnavailable = errors.New("betterauth: store unavailable")
 // "[body.email] Invalid email address".
 func validationError(message string) *APIError {
 	return apiErr(http.StatusBadRequest, "VALIDATION_ERROR", message)
+}
+
+// The values the library answers with. The exported errors are copies of
+// them, so an importer that changes one changes nothing the library sends.
+var (
+	errInvalidEmailOrPassword        = apiErr(http.StatusUnauthorized, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password")
+	errInvalidPassword               = apiErr(http.StatusBadRequest, "INVALID_PASSWORD", "Invalid password")
+	errInvalidEmail                  = apiErr(http.StatusBadRequest, "INVALID_EMAIL", "Invalid email")
+	errPasswordTooShort              = apiErr(http.StatusBadRequest, "PASSWORD_TOO_SHORT", "Password too short")
+	errPasswordTooLong               = apiErr(http.StatusBadRequest, "PASSWORD_TOO_LONG", "Password too long")
+	errUserAlreadyExists             = apiErr(http.StatusUnprocessableEntity, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", "User already exists. Use another email.")
+	errUserNotFound                  = apiErr(http.StatusBadRequest, "USER_NOT_FOUND", "User not found")
+	errFailedToGetSession            = apiErr(http.StatusUnauthorized, "FAILED_TO_GET_SESSION", "Failed to get session")
+	errUnauthorized                  = apiErr(http.StatusUnauthorized, "UNAUTHORIZED", "Unauthorized")
+	errSessionNotFresh               = apiErr(http.StatusForbidden, "SESSION_NOT_FRESH", "Session is not fresh")
+	errSessionExpired                = apiErr(http.StatusBadRequest, "SESSION_EXPIRED", "Session expired. Re-authenticate to perform this action.")
+	errCredentialAccountNotFound     = apiErr(http.StatusBadRequest, "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found")
+	errEmailCanNotBeUpdated          = apiErr(http.StatusBadRequest, "EMAIL_CAN_NOT_BE_UPDATED", "Email can not be updated")
+	errNoFieldsToUpdate              = &APIError{Status: http.StatusBadRequest, Message: "No fields to update"}
+	errFieldNotAllowed               = apiErr(http.StatusBadRequest, "FIELD_NOT_ALLOWED", "Field not allowed to be set")
+	errEmailPasswordSignUpDisabled   = apiErr(http.StatusBadRequest, "EMAIL_PASSWORD_SIGN_UP_DISABLED", "Email and password sign up is not enabled")
+	errEmailPasswordDisabled         = apiErr(http.StatusBadRequest, "EMAIL_PASSWORD_DISABLED", "Email and password is not enabled")
+	errInvalidOrigin                 = apiErr(http.StatusForbidden, "INVALID_ORIGIN", "Invalid origin")
+	errMissingOrNullOrigin           = apiErr(http.StatusForbidden, "MISSING_OR_NULL_ORIGIN", "Missing or null Origin")
+	errInvalidCallbackURL            = apiErr(http.StatusForbidden, "INVALID_CALLBACK_URL", "Invalid callbackURL")
+	errInvalidRedirectURL            = apiErr(http.StatusForbidden, "INVALID_REDIRECT_URL", "Invalid redirectURL")
+	errInvalidErrorCallbackURL       = apiErr(http.StatusForbidden, "INVALID_ERROR_CALLBACK_URL", "Invalid errorCallbackURL")
+	errInvalidNewUserCallbackURL     = apiErr(http.StatusForbidden, "INVALID_NEW_USER_CALLBACK_URL", "Invalid newUserCallbackURL")
+	errCrossSiteNavigationBlocked    = apiErr(http.StatusForbidden, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED", "Cross-site navigation login blocked. This request appears to be a CSRF attack.")
+	errDeleteUserDisabled            = apiErr(http.StatusNotFound, "NOT_FOUND", "Not Found")
+	errMethodNotAllowedDeferRequired = apiErr(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED", "POST method requires deferSessionRefresh to be enabled in session config")
+)
+
+// clone returns a copy of e.
+func (e *APIError) clone() *APIError {
+	c := *e
+	return &c
 }

@@ -225,7 +225,7 @@ func (a *Auth) handleUpdateUser(w http.ResponseWriter, r *http.Request, ri Route
 		return apiErr(http.StatusBadRequest, "BODY_MUST_BE_AN_OBJECT", "Body must be an object")
 	}
 	if truthy(b["email"]) {
-		return ErrEmailCanNotBeUpdated
+		return errEmailCanNotBeUpdated
 	}
 	var in UpdateUserInput
 	if name, ok, err := b.str("name", false); err != nil {

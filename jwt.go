@@ -15,7 +15,7 @@ var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256"}`))
 
 var (
 	errTokenInvalid = errors.New("invalid token")
-	errTokenExpired = errors.New("token expired")
+	errJWTExpired   = errors.New("token expired")
 )
 
 // signJWT makes an HS256 JWT keyed with the secret's UTF-8 bytes, with the
@@ -35,7 +35,7 @@ func signJWT(secret string, claims object, now time.Time, ttl time.Duration) (st
 
 // verifyJWT checks an HS256 JWT (the algorithm is fixed: any other header is
 // refused) and its exp, and returns its claims. Errors are errTokenInvalid
-// or errTokenExpired.
+// or errJWTExpired.
 func verifyJWT(secret, token string, now time.Time) (map[string]any, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
@@ -71,7 +71,7 @@ func verifyJWT(secret, token string, now time.Time) (map[string]any, error) {
 	}
 	if exp, ok := claims["exp"].(float64); ok {
 		if float64(now.Unix()) >= exp {
-			return nil, errTokenExpired
+			return nil, errJWTExpired
 		}
 	} else if _, present := claims["exp"]; present {
 		return nil, errTokenInvalid

@@ -37,7 +37,7 @@ func TestJWTGoldenVector(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "user@example.com", claims["email"])
 	_, err = verifyJWT(v.Secret, g.Token, iat.Add(time.Hour))
-	assert.ErrorIs(t, err, errTokenExpired)
+	assert.ErrorIs(t, err, errJWTExpired)
 	_, err = verifyJWT("other-secret", g.Token, iat)
 	assert.ErrorIs(t, err, errTokenInvalid)
 }

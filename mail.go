@@ -29,7 +29,7 @@ type SendEmailFunc func(ctx context.Context, e Email) error
 
 // ErrSendEmail is returned when a mail callback failed while the caller
 // waited for it.
-var ErrSendEmail = &APIError{Status: http.StatusInternalServerError, Code: "FAILED_TO_SEND_EMAIL", Message: "Failed to send email"}
+var ErrSendEmail = errSendEmail.clone()
 
 // sendNow calls fn within MailTimeout (not cut short when the request's
 // client goes away) and reports a failure as ErrSendEmail. A recipient
@@ -48,7 +48,7 @@ func (a *Auth) sendNow(ctx context.Context, kind string, fn SendEmailFunc, e Ema
 	defer cancel()
 	if err := fn(ctx, e); err != nil {
 		a.logger.ErrorContext(ctx, "betterauth: sending mail failed", "kind", kind, "err", err)
-		return ErrSendEmail
+		return errSendEmail
 	}
 	return nil
 }
@@ -96,3 +96,9 @@ func (a *Auth) Shutdown(ctx context.Context) error {
 		return errors.Join(errors.New("betterauth: shutdown: mail still being sent"), ctx.Err())
 	}
 }
+
+// The values the library answers with. The exported errors are copies of
+// them, so an importer that changes one changes nothing the library sends.
+var (
+	errSendEmail = &APIError{Status: http.StatusInternalServerError, Code: "FAILED_TO_SEND_EMAIL", Message: "Failed to send email"}
+)

@@ -44,7 +44,7 @@ func (a *Auth) RequireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sd, err := a.resolveWithTimeout(r)
 		if err == nil && sd == nil {
-			err = ErrUnauthorized
+			err = errUnauthorized
 		}
 		if err != nil {
 			a.writeError(w, r, err)

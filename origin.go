@@ -419,11 +419,11 @@ func (a *Auth) checkOrigin(r *http.Request, force bool) error {
 	}
 	if o == "" || o == "null" {
 		a.refuse(r.Context(), EventCORSRefused, "missing_origin", "Origin", o)
-		return ErrMissingOrNullOrigin
+		return errMissingOrNullOrigin
 	}
 	if !a.isTrusted(o, false) {
 		a.refuse(r.Context(), EventCORSRefused, "untrusted_origin", "Origin", o)
-		return ErrInvalidOrigin
+		return errInvalidOrigin
 	}
 	return nil
 }
@@ -443,7 +443,7 @@ func (a *Auth) checkLoginCSRF(r *http.Request) error {
 	if site != "" || mode != "" || dest != "" {
 		if site == "cross-site" && mode == "navigate" {
 			a.refuse(r.Context(), EventCORSRefused, "cross_site_navigation", "Sec-Fetch-Site", site)
-			return ErrCrossSiteNavigationBlocked
+			return errCrossSiteNavigationBlocked
 		}
 		return a.checkOrigin(r, true)
 	}
@@ -459,10 +459,10 @@ var redirectTargets = []struct {
 	field string
 	err   *APIError
 }{
-	{"callbackURL", ErrInvalidCallbackURL},
-	{"redirectTo", ErrInvalidRedirectURL},
-	{"errorCallbackURL", ErrInvalidErrorCallbackURL},
-	{"newUserCallbackURL", ErrInvalidNewUserCallbackURL},
+	{"callbackURL", errInvalidCallbackURL},
+	{"redirectTo", errInvalidRedirectURL},
+	{"errorCallbackURL", errInvalidErrorCallbackURL},
+	{"newUserCallbackURL", errInvalidNewUserCallbackURL},
 }
 
 // checkRedirectTargets refuses a request whose query or body names a

@@ -35,11 +35,11 @@ func (f PasswordCheckerFunc) CheckPassword(ctx context.Context, password string)
 var (
 	// ErrPasswordCompromised is Better Auth's haveIBeenPwned refusal: the
 	// password appears in a known breach.
-	ErrPasswordCompromised = apiErr(http.StatusBadRequest, "PASSWORD_COMPROMISED", "The password you entered has been compromised. Please choose a different password.")
+	ErrPasswordCompromised = errPasswordCompromised.clone()
 	// ErrPasswordTooWeak refuses a password a strength estimate finds too
 	// easy to guess. The code is this library's: Better Auth has no
 	// strength check.
-	ErrPasswordTooWeak = apiErr(http.StatusBadRequest, "PASSWORD_TOO_WEAK", "Password is too weak")
+	ErrPasswordTooWeak = errPasswordTooWeak.clone()
 )
 
 // ErrPasswordCheckUnavailable reports that a PasswordChecker could not make
@@ -74,3 +74,10 @@ func (a *Auth) checkNewPassword(ctx context.Context, password string) error {
 	}
 	return nil
 }
+
+// The values the library answers with. The exported errors are copies of
+// them, so an importer that changes one changes nothing the library sends.
+var (
+	errPasswordCompromised = apiErr(http.StatusBadRequest, "PASSWORD_COMPROMISED", "The password you entered has been compromised. Please choose a different password.")
+	errPasswordTooWeak     = apiErr(http.StatusBadRequest, "PASSWORD_TOO_WEAK", "Password is too weak")
+)

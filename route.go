@@ -280,7 +280,7 @@ func (a *Auth) serveRoute(w http.ResponseWriter, r *http.Request, m *mounted) er
 			return err
 		}
 		if m.Access == AccessFreshSession && !a.isFresh(sd.Session) {
-			return ErrSessionNotFresh
+			return errSessionNotFresh
 		}
 		in.Session = sd
 	}
@@ -296,7 +296,7 @@ func (a *Auth) wrongMethod(m *mounted) http.Handler {
 			return
 		}
 		if m.plugin == "" && m.Path == "/get-session" && r.Method == http.MethodPost {
-			a.writeError(w, r, ErrMethodNotAllowedDeferRequired)
+			a.writeError(w, r, errMethodNotAllowedDeferRequired)
 			return
 		}
 		notFound(w, r)
@@ -310,7 +310,7 @@ func (a *Auth) requireSession(r *http.Request) (*SessionData, error) {
 		return nil, err
 	}
 	if sd == nil {
-		return nil, ErrUnauthorized
+		return nil, errUnauthorized
 	}
 	return sd, nil
 }

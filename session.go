@@ -171,7 +171,7 @@ func (a *Auth) GetSession(ctx context.Context, token string, opts GetSessionOpti
 		}
 		upd, err := a.store.UpdateSession(ctx, a.storedToken(token), SessionUpdate{ExpiresAt: next, UpdatedAt: now})
 		if errors.Is(err, ErrNotFound) {
-			return nil, ErrFailedToGetSession
+			return nil, errFailedToGetSession
 		}
 		if err != nil {
 			return nil, unavailable("refresh session", err)

@@ -92,10 +92,10 @@ func (a *Auth) checkPasswordLength(password string, min bool) error {
 	}
 	n := PasswordLength(password)
 	if min && n < a.cfg.EmailAndPassword.MinPasswordLength {
-		return ErrPasswordTooShort
+		return errPasswordTooShort
 	}
 	if n > a.cfg.EmailAndPassword.MaxPasswordLength {
-		return ErrPasswordTooLong
+		return errPasswordTooLong
 	}
 	return nil
 }
@@ -109,10 +109,10 @@ func (a *Auth) checkPasswordLength(password string, min bool) error {
 func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, error) {
 	ep := a.cfg.EmailAndPassword
 	if ep.Disabled || ep.DisableSignUp {
-		return nil, ErrEmailPasswordSignUpDisabled
+		return nil, errEmailPasswordSignUpDisabled
 	}
 	if !ValidEmail(in.Email) {
-		return nil, ErrInvalidEmail
+		return nil, errInvalidEmail
 	}
 	if err := checkName(in.Name); err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, er
 		}
 	}
 	if in.Password == "" {
-		return nil, ErrInvalidPassword
+		return nil, errInvalidPassword
 	}
 	if err := a.checkNewPassword(ctx, in.Password); err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, er
 	noSession := generic
 	if _, err := a.store.GetUserByEmail(ctx, email); err == nil {
 		if !generic {
-			return nil, ErrUserAlreadyExists
+			return nil, errUserAlreadyExists
 		}
 		return a.syntheticSignUp(ctx, in, email, add)
 	} else if !errors.Is(err, ErrNotFound) {
@@ -187,7 +187,7 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, er
 		if generic {
 			return a.syntheticSignUp(ctx, in, email, add)
 		}
-		return nil, ErrUserAlreadyExists // lost a race with a concurrent sign-up
+		return nil, errUserAlreadyExists // lost a race with a concurrent sign-up
 	case errors.Is(err, ErrInvalidField):
 		return nil, validationError(err.Error())
 	case errors.Is(err, ErrUnavailable):
@@ -238,7 +238,7 @@ func (a *Auth) parseAdditionalInput(t *Table, data map[string]any, create bool) 
 					continue
 				}
 				if truthy(v) {
-					return nil, &APIError{Status: http.StatusBadRequest, Code: ErrFieldNotAllowed.Code, Message: c.Field + " is not allowed to be set"}
+					return nil, &APIError{Status: http.StatusBadRequest, Code: errFieldNotAllowed.Code, Message: c.Field + " is not allowed to be set"}
 				}
 				continue
 			}
@@ -299,10 +299,10 @@ type SignInInput struct {
 // neither the answer nor its time tells whether the account exists.
 func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, error) {
 	if a.cfg.EmailAndPassword.Disabled {
-		return nil, ErrEmailPasswordDisabled
+		return nil, errEmailPasswordDisabled
 	}
 	if !ValidEmail(in.Email) {
-		return nil, ErrInvalidEmail
+		return nil, errInvalidEmail
 	}
 	if err := a.checkPasswordLength(in.Password, false); err != nil {
 		return nil, err
@@ -320,14 +320,14 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, er
 			userID, reason = u.ID, "no_password" // a user without a credential account
 		}
 		a.audit(ctx, slog.LevelWarn, EventLoginFail, userID, slog.String("reason", reason))
-		return nil, ErrInvalidEmailOrPassword
+		return nil, errInvalidEmailOrPassword
 	}
 	switch check, err := a.checkPassword(ctx, u.ID, acct, in.Password); {
 	case err != nil:
 		return nil, err
 	case check != passwordOK:
 		a.audit(ctx, slog.LevelWarn, EventLoginFail, u.ID, slog.String("reason", check.String()))
-		return nil, ErrInvalidEmailOrPassword
+		return nil, errInvalidEmailOrPassword
 	}
 	a.rehashIfOutdated(ctx, acct, in.Password)
 	if a.cfg.EmailAndPassword.RequireEmailVerification && !u.EmailVerified {
@@ -340,7 +340,7 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, er
 			}
 			a.sendLater(ctx, "verification", ev.SendVerificationEmail, e)
 		}
-		return nil, ErrEmailNotVerified
+		return nil, errEmailNotVerified
 	}
 	res, err := a.SignIn(ctx, SignIn{User: u, Method: SignInMethodEmail, DontRemember: in.RememberMe != nil && !*in.RememberMe, Meta: in.Meta})
 	if err != nil {
@@ -508,12 +508,12 @@ func (a *Auth) UpdateUser(ctx context.Context, userID string, in UpdateUserInput
 		return nil, err
 	}
 	if in.Name == nil && in.Image == nil && len(add) == 0 {
-		return nil, ErrNoFieldsToUpdate
+		return nil, errNoFieldsToUpdate
 	}
 	u, err := a.store.UpdateUser(ctx, userID, UserUpdate{Name: in.Name, Image: in.Image, Additional: add, UpdatedAt: a.clock()})
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return nil, ErrUserNotFound
+		return nil, errUserNotFound
 	case errors.Is(err, ErrInvalidField):
 		return nil, validationError(err.Error())
 	case err != nil:
@@ -538,7 +538,7 @@ func (a *Auth) ChangePassword(ctx context.Context, userID, current, next string,
 		return nil, err
 	}
 	if acct == nil || acct.Password == "" {
-		return nil, ErrCredentialAccountNotFound
+		return nil, errCredentialAccountNotFound
 	}
 	hash, err := a.hasher.Hash(ctx, next)
 	if err != nil {
@@ -580,7 +580,7 @@ func (a *Auth) VerifyPassword(ctx context.Context, userID, password string) erro
 		return err
 	}
 	if acct == nil || acct.Password == "" {
-		return ErrInvalidPassword
+		return errInvalidPassword
 	}
 	return a.checkCurrentPassword(ctx, userID, acct, password, "verify_password")
 }
@@ -595,7 +595,7 @@ func (a *Auth) checkCurrentPassword(ctx context.Context, userID string, acct *Ac
 	}
 	if check != passwordOK {
 		a.audit(ctx, slog.LevelWarn, EventPasswordChangeFail, userID, slog.String("reason", check.String()), slog.String("endpoint", endpoint))
-		return ErrInvalidPassword
+		return errInvalidPassword
 	}
 	return nil
 }
@@ -620,7 +620,7 @@ type DeleteUserInput struct {
 func (a *Auth) DeleteUser(ctx context.Context, sd *SessionData, in DeleteUserInput) (deleted bool, err error) {
 	cfg := a.cfg.User.DeleteUser
 	if !cfg.Enabled {
-		return false, ErrDeleteUserDisabled
+		return false, errDeleteUserDisabled
 	}
 	if in.Password != nil && *in.Password != "" {
 		if err := a.checkPasswordLength(*in.Password, false); err != nil {
@@ -631,7 +631,7 @@ func (a *Auth) DeleteUser(ctx context.Context, sd *SessionData, in DeleteUserInp
 			return false, err
 		}
 		if acct == nil || acct.Password == "" {
-			return false, ErrCredentialAccountNotFound
+			return false, errCredentialAccountNotFound
 		}
 		if err := a.checkCurrentPassword(ctx, sd.User.ID, acct, *in.Password, "delete_user"); err != nil {
 			return false, err
@@ -665,7 +665,7 @@ func (a *Auth) DeleteUser(ctx context.Context, sd *SessionData, in DeleteUserInp
 	}
 	if in.Password == nil || *in.Password == "" {
 		if !a.isFresh(sd.Session) {
-			return false, ErrSessionExpired
+			return false, errSessionExpired
 		}
 	}
 	return true, a.deleteUser(ctx, sd.User.ID)
@@ -675,7 +675,7 @@ func (a *Auth) DeleteUser(ctx context.Context, sd *SessionData, in DeleteUserInp
 // mail; the token must have been issued to that user (ErrInvalidToken).
 func (a *Auth) DeleteUserWithToken(ctx context.Context, userID, token string) error {
 	if !a.cfg.User.DeleteUser.Enabled {
-		return ErrDeleteUserDisabled
+		return errDeleteUserDisabled
 	}
 	return a.deleteUserWithToken(ctx, userID, token)
 }
@@ -687,7 +687,7 @@ func (a *Auth) deleteUserWithToken(ctx context.Context, userID, token string) er
 			return err
 		}
 		if v == nil || v.Value != userID {
-			return &APIError{Status: http.StatusNotFound, Code: ErrInvalidToken.Code, Message: ErrInvalidToken.Message}
+			return &APIError{Status: http.StatusNotFound, Code: errInvalidToken.Code, Message: errInvalidToken.Message}
 		}
 		if err := a.beforeDeleteUser(ctx, tx, userID); err != nil {
 			return err
@@ -755,7 +755,7 @@ func (a *Auth) inTx(ctx context.Context, op string, fn func(ctx context.Context,
 func (a *Auth) ChangeEmail(ctx context.Context, sd *SessionData, newEmail, callbackURL string) (changed bool, err error) {
 	cfg := a.cfg.User.ChangeEmail
 	if !cfg.Enabled {
-		return false, ErrChangeEmailDisabled
+		return false, errChangeEmailDisabled
 	}
 	if !ValidEmail(newEmail) {
 		return false, validationError("[body.newEmail] Invalid email address")
@@ -763,7 +763,7 @@ func (a *Auth) ChangeEmail(ctx context.Context, sd *SessionData, newEmail, callb
 	newEmail = strings.ToLower(newEmail)
 	u := sd.User
 	if newEmail == u.Email {
-		return false, ErrEmailIsTheSame
+		return false, errEmailIsTheSame
 	}
 	send := a.cfg.EmailVerification.SendVerificationEmail
 	immediate := !u.EmailVerified && cfg.UpdateEmailWithoutVerification

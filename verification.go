@@ -29,16 +29,16 @@ type Verification struct {
 
 // Verification errors, as Better Auth words them.
 var (
-	ErrInvalidToken                = apiErr(http.StatusBadRequest, "INVALID_TOKEN", "Invalid token")
-	ErrTokenExpired                = apiErr(http.StatusUnauthorized, "TOKEN_EXPIRED", "Token expired")
-	ErrEmailNotVerified            = apiErr(http.StatusForbidden, "EMAIL_NOT_VERIFIED", "Email not verified")
-	ErrVerificationEmailNotEnabled = apiErr(http.StatusBadRequest, "VERIFICATION_EMAIL_NOT_ENABLED", "Verification email isn't enabled")
-	ErrEmailAlreadyVerified        = apiErr(http.StatusBadRequest, "EMAIL_ALREADY_VERIFIED", "Email is already verified")
-	ErrEmailMismatch               = apiErr(http.StatusBadRequest, "EMAIL_MISMATCH", "Email mismatch")
-	ErrResetPasswordDisabled       = apiErr(http.StatusBadRequest, "RESET_PASSWORD_DISABLED", "Reset password isn't enabled")
-	ErrChangeEmailDisabled         = apiErr(http.StatusBadRequest, "CHANGE_EMAIL_DISABLED", "Change email is disabled")
-	ErrEmailIsTheSame              = &APIError{Status: http.StatusBadRequest, Message: "Email is the same"}
-	ErrInvalidUser                 = apiErr(http.StatusUnauthorized, "INVALID_USER", "Invalid user")
+	ErrInvalidToken                = errInvalidToken.clone()
+	ErrTokenExpired                = errTokenExpired.clone()
+	ErrEmailNotVerified            = errEmailNotVerified.clone()
+	ErrVerificationEmailNotEnabled = errVerificationEmailNotEnabled.clone()
+	ErrEmailAlreadyVerified        = errEmailAlreadyVerified.clone()
+	ErrEmailMismatch               = errEmailMismatch.clone()
+	ErrResetPasswordDisabled       = errResetPasswordDisabled.clone()
+	ErrChangeEmailDisabled         = errChangeEmailDisabled.clone()
+	ErrEmailIsTheSame              = errEmailIsTheSame.clone()
+	ErrInvalidUser                 = errInvalidUser.clone()
 )
 
 // resetPrefix starts the identifier of a reset link's row.
@@ -171,17 +171,17 @@ func (a *Auth) verificationEmail(u *User, callbackURL string) (Email, error) {
 func (a *Auth) SendVerificationEmail(ctx context.Context, sd *SessionData, email, callbackURL string) error {
 	send := a.cfg.EmailVerification.SendVerificationEmail
 	if send == nil {
-		return ErrVerificationEmailNotEnabled
+		return errVerificationEmailNotEnabled
 	}
 	if !ValidEmail(email) {
-		return ErrInvalidEmail
+		return errInvalidEmail
 	}
 	if sd != nil {
 		if !strings.EqualFold(sd.User.Email, email) {
-			return ErrEmailMismatch
+			return errEmailMismatch
 		}
 		if sd.User.EmailVerified {
-			return ErrEmailAlreadyVerified
+			return errEmailAlreadyVerified
 		}
 		e, err := a.verificationEmail(sd.User, callbackURL)
 		if err != nil {
@@ -234,31 +234,31 @@ type VerifyEmailResult struct {
 // ErrInvalidToken, ErrUserNotFound or ErrInvalidUser.
 func (a *Auth) VerifyEmail(ctx context.Context, sd *SessionData, token, callbackURL string, meta RequestMeta) (*VerifyEmailResult, error) {
 	claims, err := verifyJWT(a.secret, token, a.now())
-	if errors.Is(err, errTokenExpired) {
-		return nil, ErrTokenExpired
+	if errors.Is(err, errJWTExpired) {
+		return nil, errTokenExpired
 	}
 	if err != nil {
-		return nil, ErrInvalidToken
+		return nil, errInvalidToken
 	}
 	email, _ := claims["email"].(string)
 	updateTo, _ := claims["updateTo"].(string)
 	requestType, _ := claims["requestType"].(string)
 	userID, _ := claims["userId"].(string)
 	if !ValidEmail(email) {
-		return nil, ErrInvalidToken
+		return nil, errInvalidToken
 	}
 	if updateTo != "" {
 		return a.verifyEmailChange(ctx, sd, email, updateTo, requestType, userID, callbackURL)
 	}
 	u, err := a.store.GetUserByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
-		return nil, ErrUserNotFound
+		return nil, errUserNotFound
 	}
 	if err != nil {
 		return nil, unavailable("verify email", err)
 	}
 	if userID != "" && userID != u.ID {
-		return nil, ErrInvalidToken
+		return nil, errInvalidToken
 	}
 	res := &VerifyEmailResult{}
 	if u.EmailVerified {
@@ -285,20 +285,20 @@ func (a *Auth) VerifyEmail(ctx context.Context, sd *SessionData, token, callback
 
 func (a *Auth) verifyEmailChange(ctx context.Context, sd *SessionData, email, updateTo, requestType, userID, callbackURL string) (*VerifyEmailResult, error) {
 	if userID == "" {
-		return nil, ErrInvalidToken
+		return nil, errInvalidToken
 	}
 	u, err := a.store.GetUserByID(ctx, userID)
 	if errors.Is(err, ErrNotFound) {
-		return nil, ErrUserNotFound
+		return nil, errUserNotFound
 	}
 	if err != nil {
 		return nil, unavailable("verify email", err)
 	}
 	if strings.ToLower(u.Email) != email {
-		return nil, ErrInvalidToken
+		return nil, errInvalidToken
 	}
 	if sd != nil && sd.User.ID != u.ID {
-		return nil, ErrInvalidUser
+		return nil, errInvalidUser
 	}
 	send := a.cfg.EmailVerification.SendVerificationEmail
 	switch requestType {
@@ -316,7 +316,7 @@ func (a *Auth) verifyEmailChange(ctx context.Context, sd *SessionData, email, up
 	case "change-email-verification":
 		upd, err := a.store.UpdateUser(ctx, u.ID, UserUpdate{Email: &updateTo, EmailVerified: &u.EmailVerified, UpdatedAt: a.clock()})
 		if errors.Is(err, ErrConflict) {
-			return nil, ErrUserAlreadyExists
+			return nil, errUserAlreadyExists
 		}
 		if err != nil {
 			return nil, unavailable("change email", err)
@@ -327,7 +327,7 @@ func (a *Auth) verifyEmailChange(ctx context.Context, sd *SessionData, email, up
 		unverified := false
 		upd, err := a.store.UpdateUser(ctx, u.ID, UserUpdate{Email: &updateTo, EmailVerified: &unverified, UpdatedAt: a.clock()})
 		if errors.Is(err, ErrConflict) {
-			return nil, ErrUserAlreadyExists
+			return nil, errUserAlreadyExists
 		}
 		if err != nil {
 			return nil, unavailable("change email", err)
@@ -351,10 +351,10 @@ func (a *Auth) verifyEmailChange(ctx context.Context, sd *SessionData, email, up
 func (a *Auth) RequestPasswordReset(ctx context.Context, email, redirectTo string) error {
 	send := a.cfg.EmailAndPassword.SendResetPassword
 	if send == nil {
-		return ErrResetPasswordDisabled
+		return errResetPasswordDisabled
 	}
 	if !ValidEmail(email) {
-		return ErrInvalidEmail
+		return errInvalidEmail
 	}
 	u, err := a.store.GetUserByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
@@ -412,7 +412,7 @@ func (a *Auth) CheckResetToken(ctx context.Context, token string) (bool, error) 
 // delete-account confirmations.
 func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) error {
 	if token == "" {
-		return ErrInvalidToken
+		return errInvalidToken
 	}
 	if err := a.checkNewPassword(ctx, newPassword); err != nil {
 		return err
@@ -423,10 +423,10 @@ func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) err
 		return err
 	}
 	if v == nil {
-		return ErrInvalidToken
+		return errInvalidToken
 	}
 	if _, err := a.store.GetUserByID(ctx, v.Value); errors.Is(err, ErrNotFound) {
-		return ErrUserNotFound
+		return errUserNotFound
 	} else if err != nil {
 		return unavailable("reset password", err)
 	}
@@ -440,7 +440,7 @@ func (a *Auth) ResetPassword(ctx context.Context, token, newPassword string) err
 			return err
 		}
 		if taken == nil || taken.Value != v.Value {
-			return ErrInvalidToken
+			return errInvalidToken
 		}
 		userID := taken.Value
 		// The user's other reset links: plain identifiers carry the prefix;
@@ -551,3 +551,18 @@ func (a *Auth) StartCleanup(interval time.Duration) (stop func()) {
 	a.cleanupMu.Unlock()
 	return stop
 }
+
+// The values the library answers with. The exported errors are copies of
+// them, so an importer that changes one changes nothing the library sends.
+var (
+	errInvalidToken                = apiErr(http.StatusBadRequest, "INVALID_TOKEN", "Invalid token")
+	errTokenExpired                = apiErr(http.StatusUnauthorized, "TOKEN_EXPIRED", "Token expired")
+	errEmailNotVerified            = apiErr(http.StatusForbidden, "EMAIL_NOT_VERIFIED", "Email not verified")
+	errVerificationEmailNotEnabled = apiErr(http.StatusBadRequest, "VERIFICATION_EMAIL_NOT_ENABLED", "Verification email isn't enabled")
+	errEmailAlreadyVerified        = apiErr(http.StatusBadRequest, "EMAIL_ALREADY_VERIFIED", "Email is already verified")
+	errEmailMismatch               = apiErr(http.StatusBadRequest, "EMAIL_MISMATCH", "Email mismatch")
+	errResetPasswordDisabled       = apiErr(http.StatusBadRequest, "RESET_PASSWORD_DISABLED", "Reset password isn't enabled")
+	errChangeEmailDisabled         = apiErr(http.StatusBadRequest, "CHANGE_EMAIL_DISABLED", "Change email is disabled")
+	errEmailIsTheSame              = &APIError{Status: http.StatusBadRequest, Message: "Email is the same"}
+	errInvalidUser                 = apiErr(http.StatusUnauthorized, "INVALID_USER", "Invalid user")
+)
