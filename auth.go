@@ -44,7 +44,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -362,20 +361,12 @@ func New(cfg Config) (*Auth, error) {
 	if err := checkPluginSchemas(cfg.Store, layout, exts); err != nil {
 		return nil, err
 	}
-	if cfg.Secret == "" {
-		cfg.Secret = os.Getenv("BETTER_AUTH_SECRET")
-	}
-	if cfg.Secret == "" {
-		cfg.Secret = os.Getenv("AUTH_SECRET")
-	}
+	envOrigins := cfg.readEnv()
 	switch {
 	case cfg.Secret == "":
 		return nil, errors.New("betterauth: no secret: set Config.Secret or BETTER_AUTH_SECRET (at least 32 random characters)")
 	case cfg.Secret == DefaultSecret && !cfg.Development:
 		return nil, errors.New("betterauth: the secret is Better Auth's published default; set a real one (Config.Development allows it for local runs)")
-	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = os.Getenv("BETTER_AUTH_URL")
 	}
 	if cfg.BaseURL == "" {
 		return nil, errors.New("betterauth: no base URL: set Config.BaseURL or BETTER_AUTH_URL to the URL the app is served at (e.g. http://localhost:8080); its origin is the one trusted to send requests with cookies")
@@ -391,79 +382,26 @@ func New(cfg Config) (*Auth, error) {
 		return nil, fmt.Errorf("betterauth: BasePath %q must start with /", cfg.BasePath)
 	}
 	cfg.BasePath = strings.TrimRight(cfg.BasePath, "/")
-	s := &cfg.Session
-	if s.ExpiresIn == 0 {
-		s.ExpiresIn = 7 * 24 * time.Hour
+	if err := cfg.Session.withDefaults(); err != nil {
+		return nil, err
 	}
-	if s.UpdateAge == 0 {
-		s.UpdateAge = 24 * time.Hour
+	if err := cfg.EmailAndPassword.withDefaults(); err != nil {
+		return nil, err
 	}
-	if s.FreshAge == 0 {
-		s.FreshAge = 24 * time.Hour
-	}
-	if s.ExpiresIn < 0 || s.UpdateAge < 0 || s.AbsoluteLifetime < 0 {
-		return nil, errors.New("betterauth: Session.ExpiresIn, UpdateAge and AbsoluteLifetime must not be negative")
-	}
-	ep := &cfg.EmailAndPassword
-	if ep.MinPasswordLength == 0 {
-		ep.MinPasswordLength = 8
-	}
-	if ep.MaxPasswordLength == 0 {
-		ep.MaxPasswordLength = 128
-	}
-	if ep.MinPasswordLength < 0 || ep.MaxPasswordLength < ep.MinPasswordLength {
-		return nil, fmt.Errorf("betterauth: password lengths %d..%d make no sense", ep.MinPasswordLength, ep.MaxPasswordLength)
-	}
-	if slices.Contains(ep.PasswordCheckers, nil) {
-		return nil, errors.New("betterauth: EmailAndPassword.PasswordCheckers holds a nil checker")
-	}
-	ep.PasswordCheckers = slices.Clone(ep.PasswordCheckers)
-	if ep.FailedSignInWindow == 0 {
-		ep.FailedSignInWindow = 15 * time.Minute
-	}
-	if ep.MaxFailedSignIns < 0 || ep.FailedSignInWindow < 0 {
-		return nil, errors.New("betterauth: MaxFailedSignIns and FailedSignInWindow must not be negative")
-	}
-	if ep.ResetPasswordTokenExpiresIn == 0 {
-		ep.ResetPasswordTokenExpiresIn = time.Hour
-	}
-	if cfg.EmailVerification.ExpiresIn == 0 {
-		cfg.EmailVerification.ExpiresIn = time.Hour
-	}
-	if cfg.User.DeleteUser.DeleteTokenExpiresIn == 0 {
-		cfg.User.DeleteUser.DeleteTokenExpiresIn = 24 * time.Hour
-	}
+	cfg.EmailVerification.withDefaults()
+	cfg.User.DeleteUser.withDefaults()
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 10 * time.Second
 	}
 	if cfg.MailTimeout == 0 {
 		cfg.MailTimeout = 10 * time.Second
 	}
-	if cfg.Cookies.Prefix == "" {
-		cfg.Cookies.Prefix = "better-auth"
-	}
-	switch cfg.Cookies.SameSite {
-	case "":
-		cfg.Cookies.SameSite = "Lax"
-	case "Lax", "Strict", "None":
-	default:
-		return nil, fmt.Errorf("betterauth: Cookies.SameSite %q: want Lax, Strict or None", cfg.Cookies.SameSite)
-	}
-	secure := base.Scheme == "https"
-	if cfg.Cookies.Secure != nil {
-		secure = *cfg.Cookies.Secure
-	}
-	if cfg.Cookies.SameSite == "None" && !secure {
-		return nil, errors.New("betterauth: SameSite=None cookies need Secure (an https BaseURL)")
+	secure, err := cfg.Cookies.withDefaults(base)
+	if err != nil {
+		return nil, err
 	}
 	var origins []originPattern
-	rawOrigins := append([]string{base.Scheme + "://" + base.Host}, cfg.TrustedOrigins...)
-	for _, o := range strings.Split(os.Getenv("BETTER_AUTH_TRUSTED_ORIGINS"), ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			rawOrigins = append(rawOrigins, o)
-		}
-	}
-	for _, o := range rawOrigins {
+	for _, o := range append(append([]string{base.Scheme + "://" + base.Host}, cfg.TrustedOrigins...), envOrigins...) {
 		p, err := parseOriginPattern(o)
 		if err != nil {
 			return nil, fmt.Errorf("betterauth: %w", err)
@@ -474,18 +412,7 @@ func New(cfg Config) (*Auth, error) {
 		return nil, err
 	}
 	rl := &cfg.RateLimit
-	if rl.Window <= 0 {
-		rl.Window = 10 * time.Second
-	}
-	if rl.Max <= 0 {
-		rl.Max = 100
-	}
-	if rl.MailPerAddress.Window <= 0 {
-		rl.MailPerAddress.Window = time.Hour
-	}
-	if rl.MailPerAddress.Max == 0 {
-		rl.MailPerAddress.Max = 5
-	}
+	rl.withDefaults()
 	if cfg.PasswordHasher == nil {
 		cfg.PasswordHasher = NewScryptHasher(0)
 	}
