@@ -140,7 +140,7 @@ func (a *Auth) emailVerificationToken(email, updateTo, requestType, userID strin
 	if userID != "" {
 		claims = append(claims, kv{"userId", userID})
 	}
-	tok, err := signJWT(a.secret, claims, a.now(), a.cfg.EmailVerification.ExpiresIn)
+	tok, err := signJWT(a.secret, claims, a.clock(), a.cfg.EmailVerification.ExpiresIn)
 	if err != nil {
 		return "", fmt.Errorf("betterauth: signing a token: %w", err)
 	}
@@ -233,7 +233,7 @@ type VerifyEmailResult struct {
 // is the caller's session, if any. Failures are ErrTokenExpired,
 // ErrInvalidToken, ErrUserNotFound or ErrInvalidUser.
 func (a *Auth) VerifyEmail(ctx context.Context, sd *SessionData, token, callbackURL string, meta RequestMeta) (*VerifyEmailResult, error) {
-	claims, err := verifyJWT(a.secret, token, a.now())
+	claims, err := verifyJWT(a.secret, token, a.clock())
 	if errors.Is(err, errJWTExpired) {
 		return nil, errTokenExpired
 	}
