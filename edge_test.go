@@ -64,17 +64,26 @@ func isWrite(sql string) bool {
 	return false
 }
 
+// TraceQueryStart counts the statements on the request path: every read,
+// and every write that gets through the gate while it is still shut (a
+// write the handler waits for; it gets through after half a second). A
+// write released when the gate opens was made after the answer (in the
+// background) and is not counted, however early it started.
 func (p *pgTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	p.n.Add(1)
 	if !isWrite(d.SQL) {
+		p.n.Add(1)
 		return ctx
 	}
 	if g := p.gate.Load(); g != nil {
 		select {
 		case <-*g:
 		case <-ctx.Done():
+			p.n.Add(1)
 		case <-time.After(500 * time.Millisecond):
+			p.n.Add(1)
 		}
+	} else {
+		p.n.Add(1)
 	}
 	if p.writeDelay > 0 {
 		time.Sleep(p.writeDelay)
