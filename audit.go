@@ -37,8 +37,9 @@ const (
 	// EventTokenCreated: a reset or deletion link was issued (reason
 	// "reset_password", "delete_account").
 	EventTokenCreated = "authn_token_created"
-	// EventSessionExpired: a session ended (reason "logout", or "revoked"
-	// by revoke-session(s)).
+	// EventSessionExpired: a session ended (reason "logout", "revoked" by
+	// revoke-session(s), or "timeout": an expired session was presented
+	// and its row deleted).
 	EventSessionExpired = "session_expired"
 	// EventRateLimitExceeded: a request was refused with 429 ("path" names
 	// the route), or a mail was not sent because its address had its share

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -54,7 +55,7 @@ func records(t *testing.T, out string) []map[string]any {
 func TestAuditTrail(t *testing.T) {
 	var audit, plain syncBuffer
 	mail := &mailbox{}
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, clock := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(&plain, nil))
 		c.AuditLogger = slog.New(slog.NewJSONHandler(&audit, nil))
 		c.EmailAndPassword.SendResetPassword = mail.send
@@ -90,6 +91,12 @@ func TestAuditTrail(t *testing.T) {
 	path := strings.TrimPrefix(verify.URL, testOrigin+"/api/auth")
 	require.Equal(t, 302, c.do("GET", path, nil).status)
 	require.Equal(t, 200, c.do("POST", "/revoke-other-sessions", nil).status)
+	stale := newClient(t, h)
+	require.Equal(t, 200, stale.do("POST", "/sign-in/email", map[string]any{"email": "aud2@example.com", "password": "third-secret-pw-3"}).status)
+	clock.Advance(8 * 24 * time.Hour) // past the stale session's expiry: get-session deletes it
+	require.Equal(t, "null", string(stale.do("GET", "/get-session", nil).body))
+	c = newClient(t, h)
+	require.Equal(t, 200, c.do("POST", "/sign-in/email", map[string]any{"email": "aud2@example.com", "password": "third-secret-pw-3"}).status)
 	require.Equal(t, 200, c.do("POST", "/sign-out", nil).status)
 	c = newClient(t, h)
 	require.Equal(t, 200, c.do("POST", "/sign-in/email", map[string]any{"email": "aud2@example.com", "password": "third-secret-pw-3"}).status)
@@ -133,7 +140,7 @@ func TestAuditTrail(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"authn_password_change/reset", "authn_password_change/change_password", "session_expired/logout", "session_expired/revoked",
+		"authn_password_change/reset", "authn_password_change/change_password", "session_expired/logout", "session_expired/revoked", "session_expired/timeout",
 		"user_updated/email_change", "user_updated/email_verified", "authn_token_created/reset_password",
 	} {
 		assert.True(t, reasons[want], "no %s", want)

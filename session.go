@@ -71,23 +71,23 @@ func (a *Auth) storedToken(token string) string {
 }
 
 // lookup returns the live session of a raw token and its user, with
-// Session.Token set to the raw token. expired reports a row that exists
-// but is past its expiry or its absolute lifetime.
-func (a *Auth) lookup(ctx context.Context, token string) (sd *SessionData, expired bool, err error) {
+// Session.Token set to the raw token. expired is the row of a session that
+// exists but is past its expiry or its absolute lifetime (then sd is nil).
+func (a *Auth) lookup(ctx context.Context, token string) (sd *SessionData, expired *Session, err error) {
 	s, u, err := a.store.GetSessionByToken(ctx, a.storedToken(token))
 	if errors.Is(err, ErrNotFound) {
-		return nil, false, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, false, unavailable("get session", err)
+		return nil, nil, unavailable("get session", err)
 	}
 	now := a.clock()
 	abs := a.cfg.Session.AbsoluteLifetime
 	if !s.ExpiresAt.After(now) || (abs > 0 && !s.CreatedAt.Add(abs).After(now)) {
-		return nil, true, nil
+		return nil, s, nil
 	}
 	s.Token = token
-	return &SessionData{Session: s, User: u}, false, nil
+	return &SessionData{Session: s, User: u}, nil, nil
 }
 
 // SessionState is the outcome of GetSession: the session (nil when there
@@ -149,9 +149,11 @@ func (a *Auth) GetSession(ctx context.Context, token string, opts GetSessionOpti
 	}
 	if sd == nil {
 		st.Clear = true
-		if expired {
+		if expired != nil {
 			if err := a.store.DeleteSession(ctx, a.storedToken(token)); err != nil && !errors.Is(err, ErrNotFound) {
 				a.logger.WarnContext(ctx, "betterauth: deleting an expired session failed", "err", err)
+			} else {
+				a.audit(ctx, slog.LevelInfo, EventSessionExpired, expired.UserID, slog.String("reason", "timeout"))
 			}
 		}
 		return st, nil
