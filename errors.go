@@ -15,6 +15,7 @@ type APIError struct {
 	Message string
 }
 
+// Error returns "betterauth: CODE: message".
 func (e *APIError) Error() string { return "betterauth: " + e.Code + ": " + e.Message }
 
 // Is matches another *APIError with the same status and code, so that

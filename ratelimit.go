@@ -70,6 +70,7 @@ type RateLimitError struct {
 	RetryAfter time.Duration
 }
 
+// Error says that a rate limit refused the call.
 func (e *RateLimitError) Error() string { return ErrTooManyRequests.Error() }
 
 // Is makes errors.Is(err, ErrTooManyRequests) hold.

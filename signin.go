@@ -111,13 +111,27 @@ type BeforeDeleteUserHook interface {
 // after the plugins' hooks of the same kind. See the hook interfaces
 // (BeforeSignInHook, ...) for what each may do.
 type Hooks struct {
-	BeforeCreateUser    func(ctx context.Context, tx Store, u *User) error
-	AfterCreateUser     func(ctx context.Context, tx Store, u *User) error
-	BeforeDeleteUser    func(ctx context.Context, tx Store, userID string) error
+	// BeforeCreateUser may change or refuse a user about to be created
+	// (inside the transaction), as BeforeCreateUserHook.
+	BeforeCreateUser func(ctx context.Context, tx Store, u *User) error
+	// AfterCreateUser runs after the insert, inside the transaction; an
+	// error rolls the sign-up back (AfterCreateUserHook).
+	AfterCreateUser func(ctx context.Context, tx Store, u *User) error
+	// BeforeDeleteUser may refuse a deletion, inside its transaction
+	// (BeforeDeleteUserHook).
+	BeforeDeleteUser func(ctx context.Context, tx Store, userID string) error
+	// BeforeCreateSession may fill or refuse a session about to be created
+	// (BeforeCreateSessionHook).
 	BeforeCreateSession func(ctx context.Context, s *Session) error
-	BeforeSignIn        func(ctx context.Context, in *SignIn) (*Challenge, error)
-	AfterSignIn         func(ctx context.Context, in *SignIn, s *Session) ([]*http.Cookie, error)
-	OnSessionReply      func(ctx context.Context, h http.Header, sd *SessionData) error
+	// BeforeSignIn may answer a Challenge instead of a session
+	// (BeforeSignInHook).
+	BeforeSignIn func(ctx context.Context, in *SignIn) (*Challenge, error)
+	// AfterSignIn may return cookies to set once signed in
+	// (AfterSignInHook).
+	AfterSignIn func(ctx context.Context, in *SignIn, s *Session) ([]*http.Cookie, error)
+	// OnSessionReply may set headers on a get-session answer that has a
+	// session (SessionReplyHook).
+	OnSessionReply func(ctx context.Context, h http.Header, sd *SessionData) error
 }
 
 type (

@@ -148,6 +148,7 @@ type Problem struct {
 	Message string
 }
 
+// String describes the problem in one line, as check prints it.
 func (p Problem) String() string {
 	kind := "problem"
 	if !p.Fatal {
