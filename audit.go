@@ -53,18 +53,14 @@ const (
 	EventInputValidationFail = "input_validation_fail"
 )
 
-// requestInfoKey carries the client address and user agent of the request
-// being served, for audit records of HTTP-free code paths.
-type requestInfoKey struct{}
+// requestKey carries the request being served, so that audit records of
+// HTTP-free code paths can name its client address and user agent. They
+// are worked out only when a record is written, not on every request.
+type requestKey struct{}
 
-type requestInfo struct {
-	ip, userAgent string
-}
-
-// withRequestInfo returns ctx carrying r's client address and user agent.
-func (a *Auth) withRequestInfo(ctx context.Context, r *http.Request) context.Context {
-	m := a.RequestMeta(r)
-	return context.WithValue(ctx, requestInfoKey{}, requestInfo{ip: m.IPAddress, userAgent: m.UserAgent})
+// withRequest returns ctx carrying r for audit records.
+func withRequest(ctx context.Context, r *http.Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
 }
 
 // audit writes one audit record to Config.AuditLogger. userID may be "".
@@ -77,8 +73,9 @@ func (a *Auth) audit(ctx context.Context, level slog.Level, event, userID string
 	if userID != "" {
 		all = append(all, slog.String("user_id", userID))
 	}
-	if ri, ok := ctx.Value(requestInfoKey{}).(requestInfo); ok {
-		all = append(all, slog.String("ip", ri.ip), slog.String("user_agent", ri.userAgent))
+	if r, ok := ctx.Value(requestKey{}).(*http.Request); ok {
+		m := a.RequestMeta(r)
+		all = append(all, slog.String("ip", m.IPAddress), slog.String("user_agent", m.UserAgent))
 	}
 	all = append(all, attrs...)
 	l.LogAttrs(ctx, level, event, all...)

@@ -296,6 +296,9 @@ func readBody(w http.ResponseWriter, r *http.Request, form bool) (body, error) {
 // checkQuery refuses query parameters (names or values) that are not
 // valid UTF-8 or contain NUL, as readBody does for bodies.
 func checkQuery(r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
 	q, _ := url.ParseQuery(r.URL.RawQuery)
 	for k, vs := range q {
 		if p := textProblem(k); p != "" {

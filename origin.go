@@ -469,7 +469,10 @@ var redirectTargets = []struct {
 // redirect target that is neither a safe relative path nor on a trusted
 // origin. Handler runs it for every endpoint, GET and POST alike.
 func (a *Auth) checkRedirectTargets(r *http.Request, b body) error {
-	q := r.URL.Query()
+	var q url.Values
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
 	for _, f := range redirectTargets {
 		values := q[f.field]
 		if v, ok := b[f.field]; ok {

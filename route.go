@@ -207,7 +207,7 @@ func (a *Auth) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), a.cfg.RequestTimeout)
 		defer cancel()
-		r = r.WithContext(a.withRequestInfo(ctx, r))
+		r = r.WithContext(withRequest(ctx, r))
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Pragma", "no-cache")
 		if !strings.HasPrefix(r.URL.Path, a.basePath+"/") || !cleanPath(r.URL.Path) {
