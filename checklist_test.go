@@ -2,11 +2,19 @@ package betterauth_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -116,4 +124,108 @@ func TestGetRoutesChangeNothing(t *testing.T) {
 			assert.Equal(t, before, checksum(), "%s %s changed the database", m, path)
 		}
 	}
+}
+
+// cutProxy forwards TCP connections to a PostgreSQL server and can be cut
+// (every connection closed, new ones refused) and restored.
+type cutProxy struct {
+	t       *testing.T
+	network string
+	target  string
+	ln      net.Listener
+	mu      sync.Mutex
+	cut     bool
+	conns   []net.Conn
+}
+
+func newCutProxy(t *testing.T, network, target string) *cutProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &cutProxy{t: t, network: network, target: target, ln: ln}
+	t.Cleanup(func() { ln.Close(); p.setCut(true) })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			if p.cut {
+				p.mu.Unlock()
+				c.Close()
+				continue
+			}
+			up, err := net.Dial(p.network, p.target)
+			if err != nil {
+				p.mu.Unlock()
+				c.Close()
+				continue
+			}
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); up.Close() }()
+			go func() { _, _ = io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *cutProxy) setCut(cut bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = cut
+	if cut {
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.conns = nil
+	}
+}
+
+// Checklist D2: when the database goes away every answer is a 503 that
+// keeps the session, and when it is back the same Auth serves again, with
+// no restart: the pool replaces its dead connections by itself.
+func TestDatabaseComesBack(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(pgtest.NewDatabase(t))
+	require.NoError(t, err)
+	network, target := "tcp", net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port)))
+	if strings.HasPrefix(cfg.ConnConfig.Host, "/") {
+		network, target = "unix", filepath.Join(cfg.ConnConfig.Host, fmt.Sprintf(".s.PGSQL.%d", cfg.ConnConfig.Port))
+	}
+	proxy := newCutProxy(t, network, target)
+	host, port, _ := net.SplitHostPort(proxy.ln.Addr().String())
+	p, _ := strconv.Atoi(port)
+	cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.TLSConfig, cfg.ConnConfig.Fallbacks = host, uint16(p), nil, nil
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	require.NoError(t, migrations.Up(ctx, pool, betterauth.Schema{}))
+	st, err := pgstore.New(pool, betterauth.Schema{})
+	require.NoError(t, err)
+	a, _ := newAuth(t, st, func(c *betterauth.Config) { c.RequestTimeout = 2 * time.Second })
+	c := newClient(t, a.Handler())
+	c.signUp("Back", "back@example.com", "correct-horse-1")
+	require.Equal(t, 200, c.do("GET", "/get-session", nil).status)
+
+	proxy.setCut(true)
+	for range 3 {
+		res := c.do("GET", "/get-session", nil)
+		require.Equal(t, 503, res.status, "%s", res.body)
+		require.Empty(t, res.setCookies, "an outage logs nobody out")
+	}
+	proxy.setCut(false)
+	// Poll until it answers again; the guard is generous, the test asserts
+	// recovery, not its speed.
+	deadline := time.Now().Add(30 * time.Second)
+	var res *response
+	for time.Now().Before(deadline) {
+		if res = c.do("GET", "/get-session", nil); res.status == 200 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	require.Equal(t, 200, res.status, "the same Auth serves again once the database is back: %s", res.body)
+	assert.Equal(t, "back@example.com", res.obj(t)["user"].(map[string]any)["email"], "with the session it had")
+	assert.Equal(t, 200, newClient(t, a.Handler()).do("POST", "/sign-in/email", map[string]any{"email": "back@example.com", "password": "correct-horse-1"}).status)
 }
