@@ -229,3 +229,29 @@ func TestDatabaseComesBack(t *testing.T) {
 	assert.Equal(t, "back@example.com", res.obj(t)["user"].(map[string]any)["email"], "with the session it had")
 	assert.Equal(t, 200, newClient(t, a.Handler()).do("POST", "/sign-in/email", map[string]any{"email": "back@example.com", "password": "correct-horse-1"}).status)
 }
+
+// Checklist T5: a verification link is bound to the address it was sent
+// to: after the address changed, the old link verifies nothing.
+func TestOldAddressLinkVerifiesNothing(t *testing.T) {
+	mail := &mailbox{}
+	st := backends[0].new(t, betterauth.Schema{})
+	a, _ := newAuth(t, st, func(c *betterauth.Config) {
+		c.EmailVerification.SendVerificationEmail = mail.send
+		c.EmailVerification.SendOnSignUp = true
+		c.User.ChangeEmail.Enabled = true
+		c.User.ChangeEmail.UpdateEmailWithoutVerification = true
+	})
+	h := a.Handler()
+	c := newClient(t, h)
+	c.signUp("Old", "old@example.com", "correct-horse-1")
+	oldLink := mail.last(t, a)
+	require.Equal(t, "old@example.com", oldLink.To)
+	require.Equal(t, 200, c.do("POST", "/change-email", map[string]any{"newEmail": "new@example.com"}).status)
+
+	res := newClient(t, h).do("GET", "/verify-email?token="+oldLink.Token, nil)
+	assert.GreaterOrEqual(t, res.status, 400, "%s", res.body)
+	assert.Less(t, res.status, 500)
+	u, err := st.GetUserByEmail(context.Background(), "new@example.com")
+	require.NoError(t, err)
+	assert.False(t, u.EmailVerified, "the new address is not verified by the old link")
+}
