@@ -66,7 +66,14 @@ func (a *Auth) storedToken(token string) string {
 	if !a.cfg.Session.StoreTokenHashed || token == "" {
 		return token
 	}
-	sum := sha256.Sum256([]byte(token))
+	return sha256URL(token)
+}
+
+// sha256URL is base64url (no padding) of SHA-256(s): how Better Auth
+// stores hashed verification identifiers, and how hashed session tokens
+// are stored here.
+func sha256URL(s string) string {
+	sum := sha256.Sum256([]byte(s))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 

@@ -1,6 +1,7 @@
 package betterauth
 
 import (
+	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
@@ -37,6 +38,19 @@ func (a *Auth) symmetricKey(purpose string) ([]byte, error) {
 	return sum[:], nil
 }
 
+// symmetricAEAD is XChaCha20-Poly1305 under the purpose's key.
+func (a *Auth) symmetricAEAD(purpose string) (cipher.AEAD, error) {
+	key, err := a.symmetricKey(purpose)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := chacha20poly1305.NewX(key)
+	if err != nil {
+		return nil, fmt.Errorf("betterauth: %w", err)
+	}
+	return aead, nil
+}
+
 // Encrypt is Better Auth's symmetricEncrypt with the Auth's secret:
 // XChaCha20-Poly1305 under SHA-256(secret), a random 24-byte nonce
 // prepended, as lowercase hex. A non-empty purpose uses Better Auth's
@@ -45,13 +59,9 @@ func (a *Auth) symmetricKey(purpose string) ([]byte, error) {
 // Auth opens what it makes with the same secret, and the reverse (the
 // versioned "$ba$" envelope of rotated secrets is not made or read).
 func (a *Auth) Encrypt(purpose, plaintext string) (string, error) {
-	key, err := a.symmetricKey(purpose)
+	aead, err := a.symmetricAEAD(purpose)
 	if err != nil {
 		return "", err
-	}
-	aead, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return "", fmt.Errorf("betterauth: %w", err)
 	}
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
@@ -67,13 +77,9 @@ func (a *Auth) Decrypt(purpose, ciphertext string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: not hex", ErrDecrypt)
 	}
-	key, err := a.symmetricKey(purpose)
+	aead, err := a.symmetricAEAD(purpose)
 	if err != nil {
 		return "", err
-	}
-	aead, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return "", fmt.Errorf("betterauth: %w", err)
 	}
 	if len(raw) < aead.NonceSize() {
 		return "", fmt.Errorf("%w: too short", ErrDecrypt)

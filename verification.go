@@ -2,8 +2,6 @@ package betterauth
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -41,8 +39,7 @@ func (a *Auth) storedIdentifier(identifier string) string {
 	if !a.cfg.Verification.StoreIdentifierHashed {
 		return identifier
 	}
-	sum := sha256.Sum256([]byte(identifier))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	return sha256URL(identifier)
 }
 
 // createVerification stores value under identifier for ttl.
