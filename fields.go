@@ -112,7 +112,7 @@ func toInt64(v any) (int64, bool) {
 
 // PrepareAdditional checks and normalizes additional-field values for a
 // write. Every key must be an additional field of t. On create, fields that
-// are absent get their default, and a required field with neither value nor
+// are absent get their default (DefaultValue, or now for DefaultNow), and a required field with neither value nor
 // default is an error; on update only the given keys are returned. Errors
 // wrap ErrInvalidField. Stores call it so that they all accept and return
 // the same values. The result is nil when there is nothing to write.
@@ -133,26 +133,35 @@ func (t *Table) PrepareAdditional(values map[string]any, create bool) (map[strin
 		out[k] = nv
 	}
 	if create {
+		now := time.Now()
 		for _, c := range t.AdditionalColumns() {
 			if _, ok := out[c.Field]; ok {
 				continue
 			}
-			switch {
-			case c.Default != nil:
-				v, err := c.Normalize(c.Default) // a fresh copy of JSON defaults
-				if err != nil {
-					return nil, err
-				}
-				out[c.Field] = v
-			case c.Required:
-				return nil, fmt.Errorf("%w: %s.%s is required", ErrInvalidField, t.Model, c.Field)
-			default:
-				out[c.Field] = nil
+			v, err := t.absentValue(c, now)
+			if err != nil {
+				return nil, err
 			}
+			out[c.Field] = v
 		}
 	}
 	if len(out) == 0 {
 		return nil, nil
 	}
 	return out, nil
+}
+
+// absentValue is what a create writes for a column it was given no value
+// for: its DefaultValue (a fresh copy), now for DefaultNow, or NULL; a
+// required column with none of these is an error wrapping ErrInvalidField.
+func (t *Table) absentValue(c Column, now time.Time) (any, error) {
+	switch {
+	case c.Default != nil:
+		return c.Normalize(c.Default) // a fresh copy of JSON defaults
+	case c.DefaultNow:
+		return now.UTC(), nil
+	case c.Required:
+		return nil, fmt.Errorf("%w: %s.%s is required", ErrInvalidField, t.Model, c.Field)
+	}
+	return nil, nil
 }

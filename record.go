@@ -38,20 +38,11 @@ func (t *Table) PrepareRecord(r Record, create bool, now time.Time) (Record, err
 		if _, ok := out[c.Field]; ok || c.Field == "id" {
 			continue
 		}
-		switch {
-		case c.Default != nil:
-			v, err := c.Normalize(c.Default) // a fresh copy of JSON defaults
-			if err != nil {
-				return nil, err
-			}
-			out[c.Field] = v
-		case c.DefaultNow:
-			out[c.Field] = now.UTC()
-		case c.Required:
-			return nil, fmt.Errorf("%w: %s.%s is required", ErrInvalidField, t.Model, c.Field)
-		default:
-			out[c.Field] = nil
+		v, err := t.absentValue(c, now)
+		if err != nil {
+			return nil, err
 		}
+		out[c.Field] = v
 	}
 	if id, ok := out["id"]; ok && id == nil {
 		delete(out, "id")
