@@ -505,6 +505,18 @@ func (a *Auth) Store() Store { return a.store }
 // Layout returns the resolved schema.
 func (a *Auth) Layout() *Layout { return a.layout }
 
+// Now reads the Auth's clock (Config.Now) as the library stamps rows: UTC,
+// truncated to milliseconds as Better Auth's JavaScript dates are. Plugins
+// use it so that a test's fake clock drives them too.
+func (a *Auth) Now() time.Time { return a.clock() }
+
+// BaseURL returns Config.BaseURL as it was configured (Better Auth's
+// options.baseURL, which its plugins use as the default JWT issuer).
+func (a *Auth) BaseURL() string { return a.cfg.BaseURL }
+
+// Logger returns the logger the Auth writes to (Config.Logger).
+func (a *Auth) Logger() *slog.Logger { return a.logger }
+
 // clock returns the current time in UTC, truncated to milliseconds as
 // Better Auth's JavaScript dates are.
 func (a *Auth) clock() time.Time { return a.now().UTC().Truncate(time.Millisecond) }
