@@ -207,15 +207,6 @@ type CookieConfig struct {
 	SameSite string
 }
 
-// BearerConfig enables Better Auth's bearer plugin: "Authorization: Bearer
-// <token>" is accepted in place of the cookie, and responses that set a
-// session carry a set-auth-token header.
-type BearerConfig struct {
-	Enabled bool
-	// RequireSignature accepts only the signed form "<token>.<signature>".
-	RequireSignature bool
-}
-
 // Config configures an Auth. Every field but Store, Secret and BaseURL has
 // a working default, equal to Better Auth's; Secret and BaseURL default to
 // $BETTER_AUTH_SECRET and $BETTER_AUTH_URL.
@@ -253,8 +244,6 @@ type Config struct {
 	EmailAndPassword EmailAndPasswordConfig
 	// Cookies configures cookie names and attributes.
 	Cookies CookieConfig
-	// Bearer enables bearer tokens.
-	Bearer BearerConfig
 	// RateLimit configures per-client rate limits and the per-address mail
 	// limit (on unless Development; see RateLimitConfig.Enabled).
 	RateLimit RateLimitConfig

@@ -78,9 +78,11 @@ func (a *Auth) setSessionCookies(w http.ResponseWriter, token string, dontRememb
 	} else if hadDontRemember {
 		a.expireCookie(w, a.cookies.dontRemember)
 	}
-	if a.cfg.Bearer.Enabled {
-		w.Header().Set("Set-Auth-Token", SignCookieValue(a.secret, token))
-		w.Header().Add("Access-Control-Expose-Headers", "set-auth-token")
+	if len(a.hooks.sessionCookie) > 0 {
+		signed := SignCookieValue(a.secret, token)
+		for _, h := range a.hooks.sessionCookie {
+			h.OnSessionCookie(w.Header(), signed)
+		}
 	}
 }
 
@@ -114,15 +116,14 @@ func (a *Auth) dontRemember(r *http.Request) bool {
 	return ok && val == "true"
 }
 
-// requestToken extracts the session token from the request: the signed
-// session cookie, or (with the bearer option) the Authorization header.
-// An absent or badly signed token is "".
+// requestToken extracts the session token from the request: what the
+// first TokenReader plugin finds (the bearer plugin's Authorization
+// header), else the signed session cookie. An absent or badly signed token
+// is "", and so is one the database could not read (NUL, invalid UTF-8).
 func (a *Auth) requestToken(r *http.Request) string {
-	if a.cfg.Bearer.Enabled {
-		if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-			if t, ok := verifyBearer(a.secret, strings.TrimSpace(h[7:]), a.cfg.Bearer.RequireSignature); ok && textProblem(t) == "" {
-				return t
-			}
+	for _, tr := range a.hooks.tokenReaders {
+		if t, ok := tr.ReadSessionToken(r); ok && t != "" && textProblem(t) == "" {
+			return t
 		}
 	}
 	v, ok := readCookie(r.Header, a.cookies.sessionTokenReads...)

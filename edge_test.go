@@ -25,6 +25,7 @@ import (
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/plugins/bearer"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
 
@@ -373,7 +374,7 @@ func TestBadQueryIs400(t *testing.T) {
 		mail := &mailbox{}
 		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
 			c.EmailAndPassword.SendResetPassword = mail.send
-			c.Bearer.Enabled = true
+			c.Plugins = append(c.Plugins, bearer.New(bearer.Options{}))
 		})
 		c := newClient(t, a.Handler())
 		for path, want := range map[string]string{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/plugins/bearer"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
@@ -611,8 +613,16 @@ func TestBodyLimitsAndMediaTypes(t *testing.T) {
 	assert.Contains(t, rec.Body.String(), "UNSUPPORTED_MEDIA_TYPE")
 }
 
+// The bearer plugin as Better Auth 1.7.25 answers (spec §16.2):
+// set-auth-token on sign-up and sign-in is the session cookie's value
+// decoded; the raw token, the signed one, a percent-encoded one and a
+// lower-case scheme are accepted; a wrong signature answers null and leaves
+// cookies alone; an unknown token answers null and clears them; the bearer
+// wins over another session's cookie; Basic is ignored.
 func TestBearer(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.Bearer.Enabled = true })
+	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		c.Plugins = append(c.Plugins, bearer.New(bearer.Options{}))
+	})
 	h := a.Handler()
 	c := newClient(t, h)
 	res := c.do("POST", "/sign-up/email", map[string]any{"name": "Jo", "email": "jo@example.com", "password": "correct-horse-1"})
@@ -620,18 +630,51 @@ func TestBearer(t *testing.T) {
 	signed := res.header.Get("Set-Auth-Token")
 	assert.Equal(t, betterauth.SignCookieValue(testSecret, token), signed)
 	assert.Contains(t, res.header.Values("Access-Control-Expose-Headers"), "set-auth-token")
-	for _, auth := range []string{"Bearer " + token, "Bearer " + signed} {
+	assert.Equal(t, url.QueryEscape(signed), c.cookies["better-auth.session_token"], "the cookie's value, decoded")
+	res = c.do("POST", "/sign-in/email", map[string]any{"email": "jo@example.com", "password": "correct-horse-1"})
+	require.Equal(t, 200, res.status)
+	assert.NotEmpty(t, res.header.Get("Set-Auth-Token"), "on sign-in too")
+
+	escaped := strings.NewReplacer("+", "%2B", "/", "%2F", "=", "%3D").Replace(signed)
+	for _, auth := range []string{"Bearer " + token, "Bearer " + signed, "Bearer " + escaped, "bearer " + signed} {
 		api := newClient(t, h)
 		api.header.Set("Authorization", auth)
 		res := api.do("GET", "/get-session", nil)
-		assert.NotEqual(t, "null", string(res.body), auth)
+		assert.Equal(t, token, res.obj(t)["session"].(map[string]any)["token"], auth)
 	}
-	api := newClient(t, h)
+	basic := newClient(t, h)
+	basic.header.Set("Authorization", "Basic "+signed)
+	assert.Equal(t, "null", string(basic.do("GET", "/get-session", nil).body), "Basic is ignored")
+
+	// A wrong signature: null, and no cookie is touched.
 	other := "x"
-	if token[31] == 'x' {
+	if signed[len(signed)-3] == 'x' {
 		other = "y"
 	}
-	api.header.Set("Authorization", "Bearer "+token[:31]+other)
+	wrong := newClient(t, h)
+	wrong.header.Set("Authorization", "Bearer "+signed[:len(signed)-3]+other+signed[len(signed)-2:])
+	res = wrong.do("GET", "/get-session", nil)
+	assert.Equal(t, "null", string(res.body))
+	assert.Empty(t, res.header.Values("Set-Cookie"))
+
+	// An unknown token, validly signed: null, and the auth cookies cleared.
+	unknown := newClient(t, h)
+	unknown.header.Set("Authorization", "Bearer "+betterauth.SignCookieValue(testSecret, strings.Repeat("z", 32)))
+	res = unknown.do("GET", "/get-session", nil)
+	assert.Equal(t, "null", string(res.body))
+	assert.Contains(t, strings.Join(res.header.Values("Set-Cookie"), "\n"), "better-auth.session_token=; Max-Age=0")
+
+	// The bearer wins over another session's cookie.
+	d := newClient(t, h)
+	d.signUp("Dee", "dee@example.com", "correct-horse-1")
+	d.header.Set("Authorization", "Bearer "+signed)
+	res = d.do("GET", "/get-session", nil)
+	assert.Equal(t, "jo@example.com", res.obj(t)["user"].(map[string]any)["email"])
+
+	// Without the plugin, the header is nothing.
+	plain, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	api := newClient(t, plain.Handler())
+	api.header.Set("Authorization", "Bearer "+signed)
 	assert.Equal(t, "null", string(api.do("GET", "/get-session", nil).body))
 }
 

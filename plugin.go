@@ -3,13 +3,17 @@ package betterauth
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
+	"strings"
 )
 
 // Plugin is a value listed in Config.Plugins. Its only duty is an id,
 // unique among the plugins ("jwt", "two-factor"); what else it does is
 // found in New from the optional capabilities it implements
 // (SchemaContributor, RouteContributor, Initializer, BeforeSignInHook, AfterSignInHook,
-// BeforeCreateSessionHook, SessionReplyHook, the user lifecycle hooks), so
+// BeforeCreateSessionHook, SessionReplyHook, the user lifecycle hooks,
+// TokenReader, SessionCookieHook), so
 // a plugin implements only what it uses and a new capability never breaks
 // an old plugin.
 type Plugin interface {
@@ -73,6 +77,43 @@ func checkPluginSchemas(st Store, layout *Layout, exts []SchemaExtension) error 
 	return nil
 }
 
+// TokenReader is a Plugin that finds a request's session token somewhere
+// other than the session cookie, as the bearer plugin reads the
+// Authorization header. Readers are asked in Config.Plugins order before
+// the cookie is read, by the Handler, ResolveSession and the middleware;
+// the first that answers ok wins. It returns the raw session token (what
+// the cookie's signed value carries); ok false leaves the cookie to decide.
+type TokenReader interface {
+	ReadSessionToken(r *http.Request) (token string, ok bool)
+}
+
+// SessionCookieHook is a Plugin told of every response that sets the
+// session cookie (sign-up, sign-in, a refreshed session, ...), with the
+// cookie's value: "<token>.<signature>", not percent-encoded. The bearer
+// plugin copies it into the set-auth-token header.
+type SessionCookieHook interface {
+	OnSessionCookie(h http.Header, signedToken string)
+}
+
+// ExposeHeader adds name to the response's Access-Control-Expose-Headers,
+// keeping the names already there, as one comma-separated value (as Better
+// Auth's plugins do for set-auth-token and set-auth-jwt), so that a
+// browser's script may read that header.
+func ExposeHeader(h http.Header, name string) {
+	var names []string
+	for _, v := range h.Values("Access-Control-Expose-Headers") {
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	if !slices.Contains(names, name) {
+		names = append(names, name)
+	}
+	h.Set("Access-Control-Expose-Headers", strings.Join(names, ", "))
+}
+
 // Initializer is a Plugin that is set up with the Auth once New has built
 // it (and before any request): keep a for CreateSession, SignIn, the
 // store and the cookie helpers. An error makes New fail.
@@ -96,6 +137,8 @@ type hooks struct {
 	beforeCreateUser    []BeforeCreateUserHook
 	afterCreateUser     []AfterCreateUserHook
 	beforeDeleteUser    []BeforeDeleteUserHook
+	tokenReaders        []TokenReader
+	sessionCookie       []SessionCookieHook
 }
 
 // add registers the hook capabilities x implements.
@@ -120,6 +163,12 @@ func (h *hooks) add(x any) {
 	}
 	if v, ok := x.(BeforeDeleteUserHook); ok {
 		h.beforeDeleteUser = append(h.beforeDeleteUser, v)
+	}
+	if v, ok := x.(TokenReader); ok {
+		h.tokenReaders = append(h.tokenReaders, v)
+	}
+	if v, ok := x.(SessionCookieHook); ok {
+		h.sessionCookie = append(h.sessionCookie, v)
 	}
 }
 

@@ -112,8 +112,8 @@ type SessionState struct {
 
 // ResolveSession returns the request's session and user, or (nil, nil) when
 // it has none, is expired or its cookie is not validly signed. It is the
-// HTTP convenience: it reads the session cookie (or, with Bearer, the
-// Authorization header). It writes nothing (no refresh, no cookie): use it
+// HTTP convenience: it reads the session cookie (or what a TokenReader
+// plugin finds, such as the bearer plugin's Authorization header). It writes nothing (no refresh, no cookie): use it
 // from routers that are not Handler.
 // A store failure is an error wrapping ErrUnavailable, never "no session".
 // It costs one query.

@@ -91,6 +91,14 @@ func (a *Auth) Decrypt(purpose, ciphertext string) (string, error) {
 	return string(out), nil
 }
 
+// VerifySignedValue checks a value signed with the Auth's secret, as the
+// session cookie's ("<value>.<signature>", already percent-decoded, the
+// signature in standard padded base64), and returns what was signed. See
+// VerifyCookieValue.
+func (a *Auth) VerifySignedValue(signed string) (value string, ok bool) {
+	return VerifyCookieValue(a.secret, signed)
+}
+
 // SetSignedCookie sets a cookie whose value is signed with the secret, as
 // Better Auth's setSignedCookie does, with the auth cookies' attributes
 // (path /, HttpOnly, Secure, SameSite, Domain); name is used as given (use
@@ -126,7 +134,7 @@ func (a *Auth) CookieName(name string) string {
 }
 
 // SetSessionCookie sets the session cookie (and the dont_remember marker
-// when dontRemember, and set-auth-token with Bearer) for a session that
+// when dontRemember; SessionCookieHook plugins add their headers) for a session that
 // CreateSession or SignIn returned, as the sign-in endpoints do. r is the
 // request being answered (its dont_remember marker is cleared when the new
 // session is remembered).

@@ -23,7 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -222,25 +221,8 @@ func (p *Plugin) OnSessionReply(ctx context.Context, h http.Header, sd *betterau
 		return err
 	}
 	h.Set("Set-Auth-Jwt", tok)
-	exposeHeader(h, "set-auth-jwt")
+	betterauth.ExposeHeader(h, "set-auth-jwt")
 	return nil
-}
-
-// exposeHeader adds name to Access-Control-Expose-Headers, keeping the
-// names already there, as one comma-separated value (as Better Auth).
-func exposeHeader(h http.Header, name string) {
-	var names []string
-	for _, v := range h.Values("Access-Control-Expose-Headers") {
-		for _, n := range strings.Split(v, ",") {
-			if n = strings.TrimSpace(n); n != "" && !slices.Contains(names, n) {
-				names = append(names, n)
-			}
-		}
-	}
-	if !slices.Contains(names, name) {
-		names = append(names, name)
-	}
-	h.Set("Access-Control-Expose-Headers", strings.Join(names, ", "))
 }
 
 // Token returns the JWT Better Auth's /token makes for a session: iat, the
