@@ -20,6 +20,10 @@
 //	                             (an integer; unset or empty: no cap, as in Better Auth)
 //	BETTER_AUTH_SCHEMA           path of a JSON schema configuration in Better Auth's words (table and
 //	                             column names, additionalFields, generateId), as `betterauth generate --config` takes
+//	BETTER_AUTH_JWT              "true" enables the jwt plugin with Better Auth's defaults: GET /api/auth/token,
+//	                             GET /api/auth/jwks, set-auth-jwt on get-session (the migrations at startup
+//	                             create the jwks table)
+//	BETTER_AUTH_BEARER           "true" enables the bearer plugin: Authorization: Bearer, set-auth-token
 //
 // Without BETTER_AUTH_SECRET the example runs in development mode: it signs
 // with Better Auth's public development secret (with a warning), listens on
@@ -69,6 +73,8 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/plugins/bearer"
+	"github.com/go-betterauth/betterauth/plugins/jwt"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
@@ -114,10 +120,19 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		return fmt.Errorf("BETTER_AUTH_ID_MODE %q: want uuid or nothing", mode)
 	}
 
+	var plugins []betterauth.Plugin
+	if os.Getenv("BETTER_AUTH_JWT") == "true" {
+		plugins = append(plugins, jwt.New(jwt.Options{}))
+	}
+	if os.Getenv("BETTER_AUTH_BEARER") == "true" {
+		plugins = append(plugins, bearer.New(bearer.Options{}))
+	}
+	exts := betterauth.PluginSchemas(plugins...)
+
 	var store betterauth.Store
 	if dsn := os.Getenv("DATABASE_URL"); dsn == "" {
 		logger.Info("basic: store: in memory (set DATABASE_URL for PostgreSQL); everything is lost on exit")
-		st, err := memstore.New(schema)
+		st, err := memstore.New(schema, exts...)
 		if err != nil {
 			return err
 		}
@@ -128,7 +143,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 			return fmt.Errorf("database: %w", err)
 		}
 		defer pool.Close()
-		report, err := migrations.Apply(ctx, pool, schema)
+		report, err := migrations.Apply(ctx, pool, schema, exts...)
 		if err != nil {
 			return err
 		}
@@ -138,7 +153,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		}
 		logger.Info("basic: store: PostgreSQL, migrations applied", "idMode", idMode,
 			"tablesCreated", len(report.Tables), "columnsAdded", len(report.Columns), "indexesCreated", len(report.Indexes))
-		st, err := pgstore.New(pool, schema)
+		st, err := pgstore.New(pool, schema, exts...)
 		if err != nil {
 			return err
 		}
@@ -151,7 +166,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		logger.Warn("basic: BETTER_AUTH_SECRET is unset: using Better Auth's PUBLIC development secret; never do this in production")
 	}
 	cfg := betterauth.Config{
-		Store: store, Secret: secret, Development: dev, BaseURL: baseURL, Logger: logger,
+		Store: store, Secret: secret, Development: dev, BaseURL: baseURL, Logger: logger, Plugins: plugins,
 	}
 	addr := ":" + port
 	if dev {

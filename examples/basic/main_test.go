@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -441,4 +442,71 @@ func TestServerTimeouts(t *testing.T) {
 	assert.Equal(t, 30*time.Second, srv.ReadTimeout)
 	assert.Equal(t, 30*time.Second, srv.WriteTimeout)
 	assert.Equal(t, 120*time.Second, srv.IdleTimeout)
+}
+
+// BETTER_AUTH_JWT and BETTER_AUTH_BEARER turn the jwt and bearer plugins
+// on: a client without cookies signs in, sends the set-auth-token back as a
+// bearer, gets a JWT from /api/auth/token that /api/auth/jwks verifies, and
+// get-session carries set-auth-jwt. On PostgreSQL the migrations at startup
+// made the jwks table.
+func TestExampleJWTAndBearer(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"memory":   {"DATABASE_URL": "", "BETTER_AUTH_SECRET": ""},
+		"postgres": {"DATABASE_URL": pgtest.NewDatabase(t), "BETTER_AUTH_SECRET": "example-test-secret-0123456789abcdef"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env["BETTER_AUTH_JWT"], env["BETTER_AUTH_BEARER"] = "true", "true"
+			base := startExample(t, env)
+			do := func(method, path, bearer, body string) *http.Response {
+				req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+				require.NoError(t, err)
+				if body != "" {
+					req.Header.Set("Content-Type", "application/json")
+				}
+				if bearer != "" {
+					req.Header.Set("Authorization", "Bearer "+bearer)
+				}
+				res, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				t.Cleanup(func() { res.Body.Close() })
+				return res
+			}
+			res := do("POST", "/api/auth/sign-up/email", "", `{"name":"Jay","email":"jay@example.com","password":"correct-horse-1"}`)
+			require.Equal(t, 200, res.StatusCode)
+			bearer := res.Header.Get("Set-Auth-Token")
+			require.NotEmpty(t, bearer)
+
+			res = do("GET", "/api/auth/token", bearer, "")
+			require.Equal(t, 200, res.StatusCode)
+			var out struct{ Token string }
+			require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
+
+			res = do("GET", "/api/auth/jwks", "", "")
+			require.Equal(t, 200, res.StatusCode)
+			var ks jose.JSONWebKeySet
+			require.NoError(t, json.NewDecoder(res.Body).Decode(&ks))
+			claims := verifyJWT(t, ks, out.Token)
+			assert.Equal(t, "jay@example.com", claims["email"])
+			assert.Equal(t, base, claims["iss"])
+
+			res = do("GET", "/api/auth/get-session", bearer, "")
+			require.Equal(t, 200, res.StatusCode)
+			claims = verifyJWT(t, ks, res.Header.Get("Set-Auth-Jwt"))
+			assert.Equal(t, "jay@example.com", claims["email"])
+		})
+	}
+}
+
+// verifyJWT checks tok against the key set and returns its claims.
+func verifyJWT(t *testing.T, ks jose.JSONWebKeySet, tok string) map[string]any {
+	t.Helper()
+	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.EdDSA})
+	require.NoError(t, err)
+	keys := ks.Key(jws.Signatures[0].Header.KeyID)
+	require.Len(t, keys, 1)
+	payload, err := jws.Verify(keys[0])
+	require.NoError(t, err)
+	var c map[string]any
+	require.NoError(t, json.Unmarshal(payload, &c))
+	return c
 }
