@@ -81,8 +81,14 @@ func newEnv(t *testing.T, opts jwt.Options) *env {
 	return newEnvWith(t, jwt.New(opts))
 }
 
+// newEnvTB is newEnv for benchmarks.
+func newEnvTB(t testing.TB, opts jwt.Options) *env {
+	t.Helper()
+	return newEnvWith(t, jwt.New(opts))
+}
+
 // newEnvWith is newEnv with the plugin made and more plugins before it.
-func newEnvWith(t *testing.T, p *jwt.Plugin, more ...betterauth.Plugin) *env {
+func newEnvWith(t testing.TB, p *jwt.Plugin, more ...betterauth.Plugin) *env {
 	t.Helper()
 	plugins := append(more, p)
 	ms, err := memstore.New(betterauth.Schema{}, betterauth.PluginSchemas(plugins...)...)
@@ -100,6 +106,11 @@ func newEnvWith(t *testing.T, p *jwt.Plugin, more ...betterauth.Plugin) *env {
 
 // signIn makes a user and a session and returns the session cookie.
 func (e *env) signIn(t *testing.T, email string) (string, *betterauth.User) {
+	t.Helper()
+	return e.signInTB(t, email)
+}
+
+func (e *env) signInTB(t testing.TB, email string) (string, *betterauth.User) {
 	t.Helper()
 	ctx := context.Background()
 	now := e.clock.Now()
