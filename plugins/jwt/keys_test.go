@@ -127,3 +127,29 @@ func TestVersionedSecretsAreNamed(t *testing.T) {
 	_, err = plain.p.Sign(context.Background(), map[string]any{"sub": "x"})
 	assert.ErrorContains(t, err, "DisablePrivateKeyEncryption")
 }
+
+// A row without crv (Better Auth's legacy rows) is served as Better Auth's
+// {alg, crv: row.crv ?? undefined, ...publicKey, kid} writes it: crv second.
+func TestJWKSOrderForRowsWithoutCrv(t *testing.T) {
+	es := newEnv(t, jwt.Options{Algorithm: jwt.ES256})
+	_, err := es.p.Sign(context.Background(), map[string]any{"sub": "x"})
+	require.NoError(t, err)
+	e := newEnv(t, jwt.Options{Algorithm: jwt.ES256})
+	copyRow(t, es, e, e.clock.Now(), func(r betterauth.Record) { r["crv"] = nil })
+	var body struct{ Keys []json.RawMessage }
+	require.NoError(t, json.Unmarshal(e.get(t, "/jwks", "").Body.Bytes(), &body))
+	require.Len(t, body.Keys, 1)
+	assert.Equal(t, []string{"alg", "crv", "kty", "x", "y", "kid"}, keyOrder(t, body.Keys[0]))
+}
+
+// The subject replaces a sub DefinePayload sets where it stands, as
+// {iat, ...payload, sub} does in JavaScript.
+func TestSubjectReplacesPayloadSub(t *testing.T) {
+	e := newEnv(t, jwt.Options{DefinePayload: func(context.Context, *betterauth.SessionData) (map[string]any, error) {
+		return map[string]any{"sub": "from-payload", "z": 1}, nil
+	}})
+	cookie, u := e.signIn(t, "ada@example.com")
+	_, order, c := verifyWith(t, e.jwks(t), e.token(t, cookie))
+	assert.Equal(t, []string{"iat", "sub", "z", "exp", "iss", "aud"}, order)
+	assert.Equal(t, u.ID, c["sub"])
+}
