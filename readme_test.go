@@ -129,6 +129,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 	"github.com/go-betterauth/betterauth/store/storetest"
@@ -146,6 +147,7 @@ var (
 	_ = pgxpool.New
 	_ = betterauth.New
 	_ = migrations.Up
+	_ = schema.Drizzle
 	_ = memstore.New
 	_ = pgstore.New
 	_ = storetest.Run

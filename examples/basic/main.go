@@ -69,6 +69,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
@@ -96,20 +97,20 @@ func env(key, def string) string {
 func run(ctx context.Context, logger *slog.Logger) error {
 	port := env("PORT", "8080")
 	baseURL := env("BETTER_AUTH_URL", "http://localhost:"+port)
-	schema := betterauth.Schema{}
+	sch := schema.Schema{}
 	if path := os.Getenv("BETTER_AUTH_SCHEMA"); path != "" {
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("BETTER_AUTH_SCHEMA: %w", err)
 		}
-		if schema, err = betterauth.ParseSchemaJSON(raw); err != nil {
+		if sch, err = schema.ParseJSON(raw); err != nil {
 			return fmt.Errorf("BETTER_AUTH_SCHEMA %s: %w", path, err)
 		}
 	}
 	switch mode := os.Getenv("BETTER_AUTH_ID_MODE"); mode {
 	case "", "default":
 	case "uuid":
-		schema.IDMode = betterauth.IDModeUUID
+		sch.IDMode = schema.IDModeUUID
 	default:
 		return fmt.Errorf("BETTER_AUTH_ID_MODE %q: want uuid or nothing", mode)
 	}
@@ -117,7 +118,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	var store betterauth.Store
 	if dsn := os.Getenv("DATABASE_URL"); dsn == "" {
 		logger.Info("basic: store: in memory (set DATABASE_URL for PostgreSQL); everything is lost on exit")
-		st, err := memstore.New(schema)
+		st, err := memstore.New(sch)
 		if err != nil {
 			return err
 		}
@@ -128,17 +129,17 @@ func run(ctx context.Context, logger *slog.Logger) error {
 			return fmt.Errorf("database: %w", err)
 		}
 		defer pool.Close()
-		report, err := migrations.Apply(ctx, pool, schema)
+		report, err := migrations.Apply(ctx, pool, sch)
 		if err != nil {
 			return err
 		}
 		idMode := "text"
-		if schema.IDMode == betterauth.IDModeUUID {
+		if sch.IDMode == schema.IDModeUUID {
 			idMode = "uuid"
 		}
 		logger.Info("basic: store: PostgreSQL, migrations applied", "idMode", idMode,
 			"tablesCreated", len(report.Tables), "columnsAdded", len(report.Columns), "indexesCreated", len(report.Indexes))
-		st, err := pgstore.New(pool, schema)
+		st, err := pgstore.New(pool, sch)
 		if err != nil {
 			return err
 		}
