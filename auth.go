@@ -283,7 +283,8 @@ type Config struct {
 	// cookies; only for non-browser clients.
 	DisableCSRFCheck bool
 	// PasswordHasher hashes passwords; default Better Auth's scrypt format
-	// with at most max(2, GOMAXPROCS) hashes at once.
+	// with at most max(2, GOMAXPROCS) hashes at once. Package argon2id has
+	// a hardened one that gives up interoperability.
 	PasswordHasher PasswordHasher
 	// RequestTimeout bounds each request the Handler and the middleware
 	// serve, database included; default 10 s. A hung database then answers

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/argon2id"
 	"github.com/go-betterauth/betterauth/schema"
 )
 
@@ -134,7 +135,7 @@ func TestAccountLockout(t *testing.T) {
 	})
 }
 
-// With Argon2idHasher, Better Auth's scrypt hashes still verify and are
+// With argon2id.Hasher, Better Auth's scrypt hashes still verify and are
 // upgraded to argon2id at the next sign-in.
 func TestArgon2idUpgradesScryptOnSignIn(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
@@ -142,7 +143,7 @@ func TestArgon2idUpgradesScryptOnSignIn(t *testing.T) {
 		old, _ := newAuth(t, st, func(c *betterauth.Config) { c.PasswordHasher = betterauth.NewScryptHasher(2) }) // Better Auth's scrypt
 		id := newClient(t, old.Handler()).signUp("Ar", "argon@example.com", "correct-horse-1")["user"].(map[string]any)["id"].(string)
 
-		argon, err := betterauth.NewArgon2idHasher(betterauth.Argon2idParams{Memory: 1024, Time: 1}, 2)
+		argon, err := argon2id.New(argon2id.Params{Memory: 1024, Time: 1}, 2)
 		require.NoError(t, err)
 		a, _ := newAuth(t, st, func(c *betterauth.Config) { c.PasswordHasher = argon })
 		c := newClient(t, a.Handler())
