@@ -27,7 +27,7 @@ run:
 
 # bench prints session-resolution and password-hash benchmarks (in process, real PostgreSQL).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 .
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 . ./argon2id
 
 # interop runs Better Auth 1.7.25's own JavaScript clients (vanilla in Node, React in headless
 # Chromium at /usr/bin/chromium) against examples/basic, and the same scripts against a real Better

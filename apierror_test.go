@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 func TestAPIErrorIsComparesStatusAndCode(t *testing.T) {
@@ -28,7 +29,7 @@ func TestSentinelsCannotBeChangedFromOutside(t *testing.T) {
 	betterauth.ErrInvalidEmailOrPassword.Message = "changed by an importer"
 	betterauth.ErrInvalidEmailOrPassword.Status = http.StatusTeapot
 
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	res := newClient(t, a.Handler()).do("POST", "/sign-in/email", map[string]any{"email": "nobody@example.com", "password": "correct-horse-1"})
 	assert.Equal(t, http.StatusUnauthorized, res.status)
 	assert.Equal(t, `{"message":"Invalid email or password","code":"INVALID_EMAIL_OR_PASSWORD"}`, string(res.body))

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // syncBuffer is a bytes.Buffer safe for the background mail goroutines.
@@ -55,7 +56,7 @@ func records(t *testing.T, out string) []map[string]any {
 func TestAuditTrail(t *testing.T) {
 	var audit, plain syncBuffer
 	mail := &mailbox{}
-	a, clock := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, clock := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(&plain, nil))
 		c.AuditLogger = slog.New(slog.NewJSONHandler(&audit, nil))
 		c.EmailAndPassword.SendResetPassword = mail.send

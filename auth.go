@@ -11,10 +11,10 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	if err := migrations.Up(ctx, pool, betterauth.Schema{}); err != nil {
+//	if err := migrations.Up(ctx, pool, schema.Schema{}); err != nil {
 //		log.Fatal(err)
 //	}
-//	store, err := pgstore.New(pool, betterauth.Schema{})
+//	store, err := pgstore.New(pool, schema.Schema{})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
@@ -29,8 +29,8 @@
 //	})))
 //	log.Fatal(http.ListenAndServe("localhost:8080", mux))
 //
-// The pieces: Schema describes the physical layout and resolves to a
-// Layout; Store is what the library needs from a database (store/pgstore on
+// The pieces: package schema describes the physical layout (a schema.Schema
+// resolves to a schema.Layout); Store is what the library needs from a database (store/pgstore on
 // PostgreSQL, store/memstore in memory); package migrations creates or
 // completes the tables; Auth holds the rules (SignUpEmail, SignInEmail,
 // GetSession, ...) that its Handler exposes over HTTP and Go code can call
@@ -49,6 +49,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // DefaultSecret is the secret Better Auth falls back to in development. New
@@ -218,7 +220,7 @@ type Config struct {
 	// and pgstore are), and refuses a Schema that differs from the store's.
 	// For other stores it must be the one the store was built with; the zero
 	// value is Better Auth 1.7.25's own layout.
-	Schema Schema
+	Schema schema.Schema
 	// Secret signs cookies and tokens. Default: $BETTER_AUTH_SECRET, then
 	// $AUTH_SECRET. New refuses an empty secret, and DefaultSecret unless
 	// Development is set. Share it with a Better Auth server to share sessions.
@@ -270,7 +272,8 @@ type Config struct {
 	// cookies; only for non-browser clients.
 	DisableCSRFCheck bool
 	// PasswordHasher hashes passwords; default Better Auth's scrypt format
-	// with at most max(2, GOMAXPROCS) hashes at once.
+	// with at most max(2, GOMAXPROCS) hashes at once. Package argon2id has
+	// a hardened one that gives up interoperability.
 	PasswordHasher PasswordHasher
 	// RequestTimeout bounds each request the Handler and the middleware
 	// serve, database included; default 10 s. A hung database then answers
@@ -302,7 +305,7 @@ type Config struct {
 type Auth struct {
 	cfg    Config
 	store  Store
-	layout *Layout
+	layout *schema.Layout
 	logger *slog.Logger
 	// auditLogger receives audit records (audit.go).
 	auditLogger *slog.Logger
@@ -344,7 +347,7 @@ func New(cfg Config) (*Auth, error) {
 		if reflect.ValueOf(cfg.Schema).IsZero() {
 			layout = stored
 		} else if d := layoutDiff(stored, layout); d != "" {
-			return nil, fmt.Errorf("betterauth: %w: Config.Schema differs from the schema the store was built with (%s); leave Config.Schema unset to use the store's", ErrInvalidSchema, d)
+			return nil, fmt.Errorf("betterauth: %w: Config.Schema differs from the schema the store was built with (%s); leave Config.Schema unset to use the store's", schema.ErrInvalidSchema, d)
 		}
 	}
 	if err := checkPluginSchemas(cfg.Store, layout, exts); err != nil {
@@ -445,12 +448,12 @@ func New(cfg Config) (*Auth, error) {
 type LayoutStore interface {
 	Store
 	// Layout returns the resolved schema the store was built with.
-	Layout() *Layout
+	Layout() *schema.Layout
 }
 
 // layoutDiff names the first difference between the store's layout and
 // the configured one, or returns "" when they are the same.
-func layoutDiff(store, cfg *Layout) string {
+func layoutDiff(store, cfg *schema.Layout) string {
 	if reflect.DeepEqual(store, cfg) {
 		return ""
 	}
@@ -492,7 +495,7 @@ func layoutDiff(store, cfg *Layout) string {
 func (a *Auth) Store() Store { return a.store }
 
 // Layout returns the resolved schema.
-func (a *Auth) Layout() *Layout { return a.layout }
+func (a *Auth) Layout() *schema.Layout { return a.layout }
 
 // Now reads the Auth's clock (Config.Now) as the library stamps rows: UTC,
 // truncated to milliseconds as Better Auth's JavaScript dates are. Plugins

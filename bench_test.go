@@ -13,6 +13,7 @@ import (
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
@@ -51,11 +52,11 @@ func pctEncode(s string) string {
 }
 
 func benchStores(b *testing.B) map[string]betterauth.Store {
-	mem, err := memstore.New(betterauth.Schema{})
+	mem, err := memstore.New(schema.Schema{})
 	require.NoError(b, err)
 	pool := pgtest.NewPool(b)
-	require.NoError(b, migrations.Up(context.Background(), pool, betterauth.Schema{}))
-	pg, err := pgstore.New(pool, betterauth.Schema{})
+	require.NoError(b, migrations.Up(context.Background(), pool, schema.Schema{}))
+	pg, err := pgstore.New(pool, schema.Schema{})
 	require.NoError(b, err)
 	return map[string]betterauth.Store{"memstore": mem, "pgstore": pg}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
 
@@ -29,7 +30,7 @@ import (
 // one record each, their content escaped.
 func TestLogInjection(t *testing.T) {
 	var out syncBuffer
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&out, nil))
 	})
 	h := a.Handler()
@@ -52,7 +53,7 @@ func TestLogInjection(t *testing.T) {
 // carries no token.
 func TestResetAnswerSignsNobodyIn(t *testing.T) {
 	mail := &mailbox{}
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.EmailAndPassword.SendResetPassword = mail.send
 	})
 	h := a.Handler()
@@ -70,7 +71,7 @@ func TestResetAnswerSignsNobodyIn(t *testing.T) {
 // changes.
 func TestSQLInValuesIsJustText(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, _ := newAuth(t, st, nil)
 		c := newClient(t, a.Handler())
 		evil := `Robert'); DROP TABLE "user";-- "` + "`" + `\ $1 %s`
@@ -92,8 +93,8 @@ func TestSQLInValuesIsJustText(t *testing.T) {
 func TestGetRoutesChangeNothing(t *testing.T) {
 	pool := pgtest.NewPool(t)
 	ctx := context.Background()
-	require.NoError(t, migrations.Up(ctx, pool, betterauth.Schema{}))
-	st, err := pgstore.New(pool, betterauth.Schema{})
+	require.NoError(t, migrations.Up(ctx, pool, schema.Schema{}))
+	st, err := pgstore.New(pool, schema.Schema{})
 	require.NoError(t, err)
 	a, _ := newAuth(t, st, func(c *betterauth.Config) {
 		c.User.DeleteUser.Enabled = true
@@ -200,8 +201,8 @@ func TestDatabaseComesBack(t *testing.T) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	require.NoError(t, migrations.Up(ctx, pool, betterauth.Schema{}))
-	st, err := pgstore.New(pool, betterauth.Schema{})
+	require.NoError(t, migrations.Up(ctx, pool, schema.Schema{}))
+	st, err := pgstore.New(pool, schema.Schema{})
 	require.NoError(t, err)
 	a, _ := newAuth(t, st, func(c *betterauth.Config) { c.RequestTimeout = 2 * time.Second })
 	c := newClient(t, a.Handler())
@@ -234,7 +235,7 @@ func TestDatabaseComesBack(t *testing.T) {
 // to: after the address changed, the old link verifies nothing.
 func TestOldAddressLinkVerifiesNothing(t *testing.T) {
 	mail := &mailbox{}
-	st := backends[0].new(t, betterauth.Schema{})
+	st := backends[0].new(t, schema.Schema{})
 	a, _ := newAuth(t, st, func(c *betterauth.Config) {
 		c.EmailVerification.SendVerificationEmail = mail.send
 		c.EmailVerification.SendOnSignUp = true

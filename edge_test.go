@@ -26,6 +26,7 @@ import (
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
 	"github.com/go-betterauth/betterauth/plugins/bearer"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
 
@@ -103,8 +104,8 @@ func newTracedStore(t *testing.T, tr *pgTracer) betterauth.Store {
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	require.NoError(t, migrations.Up(context.Background(), pool, betterauth.Schema{}))
-	st, err := pgstore.New(pool, betterauth.Schema{})
+	require.NoError(t, migrations.Up(context.Background(), pool, schema.Schema{}))
+	st, err := pgstore.New(pool, schema.Schema{})
 	require.NoError(t, err)
 	return st
 }
@@ -203,7 +204,7 @@ func TestRequestPasswordResetTiming(t *testing.T) {
 // 503 there, not a cheerful "check your email".
 func TestRequestPasswordResetStoreDownIs503(t *testing.T) {
 	mail := &mailbox{}
-	down, _ := newAuth(t, failingStore{backends[0].new(t, betterauth.Schema{})}, func(c *betterauth.Config) {
+	down, _ := newAuth(t, failingStore{backends[0].new(t, schema.Schema{})}, func(c *betterauth.Config) {
 		c.EmailAndPassword.SendResetPassword = mail.send
 	})
 	rec := serve(down.Handler(), resetRequest("kai@example.com"))
@@ -221,7 +222,7 @@ func validation(message string) string {
 // index) is a 400 at the edge, on both stores, and nothing is written.
 func TestBadInputIs400AndNothingIsWritten(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, _ := newAuth(t, st, func(c *betterauth.Config) {
 			c.EmailAndPassword.SendResetPassword = (&mailbox{}).send
 			c.EmailVerification.SendVerificationEmail = (&mailbox{}).send
@@ -324,7 +325,7 @@ func TestValidEmailLength(t *testing.T) {
 // it. Such passwords are refused, at the edge and for Go callers.
 func TestInvalidUTF8PasswordsAreRefused(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, _ := newAuth(t, st, nil)
 		c := newClient(t, a.Handler())
 		c.signUp("Ff", "ff@example.com", "placeholder-1")
@@ -352,7 +353,7 @@ func TestInvalidUTF8PasswordsAreRefused(t *testing.T) {
 // sign-up fail: the session records a cleaned, bounded copy.
 func TestUserAgentIsCleaned(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, _ := newAuth(t, st, nil)
 		c := newClient(t, a.Handler())
 		c.header.Set("User-Agent", "Mozilla\xff\x00/5.0 "+strings.Repeat("é", 1000))
@@ -372,7 +373,7 @@ func TestUserAgentIsCleaned(t *testing.T) {
 func TestBadQueryIs400(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		mail := &mailbox{}
-		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		a, _ := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) {
 			c.EmailAndPassword.SendResetPassword = mail.send
 			c.Plugins = append(c.Plugins, bearer.New(bearer.Options{}))
 		})
@@ -407,7 +408,7 @@ func TestBadQueryIs400(t *testing.T) {
 // no-referrer (the URL that led there may hold a token).
 func TestNoStoreAndNoReferrer(t *testing.T) {
 	mail := &mailbox{}
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.EmailAndPassword.SendResetPassword = mail.send
 		c.EmailVerification.SendVerificationEmail = mail.send
 		c.User.DeleteUser.Enabled = true
@@ -487,7 +488,7 @@ func (tr *trickle) Read(p []byte) (int, error) {
 // Reading the body stops at RequestTimeout even where the ResponseWriter
 // cannot set read deadlines: a trickled body gets 408, not a 10 s read.
 func TestTrickledBodyIs408(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.RequestTimeout = 300 * time.Millisecond })
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) { c.RequestTimeout = 300 * time.Millisecond })
 	req := httptest.NewRequest("POST", "http://127.0.0.1:3005/api/auth/sign-in/email", &trickle{})
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", testOrigin)
@@ -500,7 +501,7 @@ func TestTrickledBodyIs408(t *testing.T) {
 // not at all, does not hold the connection: the server answers or closes
 // it on its own, soon after RequestTimeout (the guard here is 10 s).
 func TestSlowBodyReleasesTheConnection(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.RequestTimeout = 300 * time.Millisecond })
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) { c.RequestTimeout = 300 * time.Millisecond })
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
 	for _, mode := range []string{"trickled", "stalled"} {
@@ -552,7 +553,7 @@ func TestSlowBodyReleasesTheConnection(t *testing.T) {
 func TestSecureCookiesReadOnlySecureNames(t *testing.T) {
 	for _, base := range []string{"https://app.example.com", "http://app.example.com"} {
 		t.Run(base, func(t *testing.T) {
-			a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.BaseURL = base })
+			a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) { c.BaseURL = base })
 			res, err := a.SignUpEmail(context.Background(), betterauth.SignUpInput{Name: "Attacker", Email: "attacker@example.com", Password: "correct-horse-1"})
 			require.NoError(t, err)
 			signed := pctEncode(betterauth.SignCookieValue(testSecret, res.Session.Token))

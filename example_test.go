@@ -9,12 +9,13 @@ import (
 	"strings"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
 // A layout created by Better Auth's Drizzle generator with usePlural: true.
 func ExampleSchema_Layout() {
-	s := betterauth.DrizzleSchema()
+	s := schema.Drizzle()
 	s.UsePlural = true
 	l, err := s.Layout()
 	if err != nil {
@@ -28,7 +29,7 @@ func ExampleSchema_Layout() {
 // secret and URL may come from BETTER_AUTH_SECRET and BETTER_AUTH_URL.
 // The store here is in memory; pgstore.New(pool, schema) is PostgreSQL.
 func ExampleNew() {
-	store, err := memstore.New(betterauth.Schema{})
+	store, err := memstore.New(schema.Schema{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func ExampleNew() {
 // Without a base URL, New says what to set rather than letting every
 // request with a cookie fail later.
 func ExampleNew_missingBaseURL() {
-	store, _ := memstore.New(betterauth.Schema{})
+	store, _ := memstore.New(schema.Schema{})
 	_, err := betterauth.New(betterauth.Config{Store: store, Secret: "a-real-secret-of-at-least-32-random-characters"})
 	fmt.Println(err != nil && strings.Contains(err.Error(), "set Config.BaseURL or BETTER_AUTH_URL"))
 	// Output: true
@@ -55,7 +56,7 @@ func ExampleNew_missingBaseURL() {
 
 // newExampleAuth is what the examples below start from.
 func newExampleAuth() *betterauth.Auth {
-	store, err := memstore.New(betterauth.Schema{})
+	store, err := memstore.New(schema.Schema{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // mailbox is a test mailer: it keeps every mail, or fails when told to.
@@ -67,7 +68,7 @@ func pathOf(t *testing.T, link string) (string, url.Values) {
 func TestEmailVerificationFlow(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		mail := &mailbox{}
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, clock := newAuth(t, st, func(c *betterauth.Config) {
 			c.EmailAndPassword.RequireEmailVerification = true
 			c.EmailVerification.SendVerificationEmail = mail.send
@@ -133,7 +134,7 @@ func TestEmailVerificationFlow(t *testing.T) {
 // the same 500 ms floor, which the benchmarks show rather than assert).
 func TestSendVerificationEmailIsEnumerationSafe(t *testing.T) {
 	mail := &mailbox{}
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.EmailVerification.SendVerificationEmail = mail.send
 	})
 	h := a.Handler()
@@ -151,7 +152,7 @@ func TestSendVerificationEmailIsEnumerationSafe(t *testing.T) {
 
 func TestAutoSignInAfterVerification(t *testing.T) {
 	mail := &mailbox{}
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.EmailAndPassword.RequireEmailVerification = true
 		c.EmailVerification.SendVerificationEmail = mail.send
 		c.EmailVerification.AutoSignInAfterVerification = true
@@ -178,7 +179,7 @@ func TestBetterAuthVerificationTokenVerifies(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(raw, &v))
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, clock := newAuth(t, st, func(c *betterauth.Config) { c.Secret = v.Secret })
 		clock.t = time.Unix(1795777847+60, 0).UTC()
 		u := &betterauth.User{ID: "sArLNDLdu0SuD1ciNjxrAOzd89zOTaAn", Name: "Golden", Email: "user@example.com"}
@@ -201,7 +202,7 @@ func TestPasswordResetFlow(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, b backend) {
 				mail := &mailbox{}
-				st := b.new(t, betterauth.Schema{})
+				st := b.new(t, schema.Schema{})
 				a, clock := newAuth(t, st, func(c *betterauth.Config) {
 					c.EmailAndPassword.SendResetPassword = mail.send
 					c.Verification.StoreIdentifierHashed = hashed
@@ -269,7 +270,7 @@ func TestPasswordResetFlow(t *testing.T) {
 func TestResetTokenUsedConcurrently(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		mail := &mailbox{}
-		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.EmailAndPassword.SendResetPassword = mail.send })
+		a, _ := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) { c.EmailAndPassword.SendResetPassword = mail.send })
 		h := a.Handler()
 		newClient(t, h).signUp("Zed", "zed@example.com", "correct-horse-1")
 		require.NoError(t, a.RequestPasswordReset(context.Background(), "zed@example.com", ""))
@@ -300,7 +301,7 @@ func TestResetTokenUsedConcurrently(t *testing.T) {
 // A token of one purpose is useless for another.
 func TestTokensAreBoundToTheirPurpose(t *testing.T) {
 	mail := &mailbox{}
-	st := backends[0].new(t, betterauth.Schema{})
+	st := backends[0].new(t, schema.Schema{})
 	a, _ := newAuth(t, st, func(c *betterauth.Config) {
 		c.EmailAndPassword.SendResetPassword = mail.send
 		c.EmailVerification.SendVerificationEmail = mail.send
@@ -336,7 +337,7 @@ func TestTokensAreBoundToTheirPurpose(t *testing.T) {
 func TestMailFailureLeavesNothingBehind(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		mail := &mailbox{}
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, _ := newAuth(t, st, func(c *betterauth.Config) {
 			c.EmailAndPassword.SendResetPassword = mail.send
 			c.User.DeleteUser.Enabled = true
@@ -371,7 +372,7 @@ func TestMailFailureLeavesNothingBehind(t *testing.T) {
 
 func TestRedirectTargetsAreChecked(t *testing.T) {
 	mail := &mailbox{}
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.EmailAndPassword.SendResetPassword = mail.send })
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) { c.EmailAndPassword.SendResetPassword = mail.send })
 	c := newClient(t, a.Handler())
 	res := c.do("POST", "/request-password-reset", map[string]any{"email": "x@example.com", "redirectTo": "https://evil.test/steal"})
 	assert.Equal(t, 403, res.status)
@@ -384,7 +385,7 @@ func TestRedirectTargetsAreChecked(t *testing.T) {
 
 func TestResetCreatesCredentialAccount(t *testing.T) {
 	mail := &mailbox{}
-	st := backends[0].new(t, betterauth.Schema{})
+	st := backends[0].new(t, schema.Schema{})
 	a, _ := newAuth(t, st, func(c *betterauth.Config) { c.EmailAndPassword.SendResetPassword = mail.send })
 	u := &betterauth.User{Name: "Social", Email: "social@example.com", EmailVerified: true}
 	require.NoError(t, st.CreateUser(context.Background(), u))
@@ -399,7 +400,7 @@ func TestResetCreatesCredentialAccount(t *testing.T) {
 
 func TestChangeEmail(t *testing.T) {
 	t.Run("disabled", func(t *testing.T) {
-		a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+		a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 		c := newClient(t, a.Handler())
 		c.signUp("Ca", "ca@example.com", "correct-horse-1")
 		res := c.do("POST", "/change-email", map[string]any{"newEmail": "new@example.com"})
@@ -407,7 +408,7 @@ func TestChangeEmail(t *testing.T) {
 	})
 	t.Run("immediate for unverified users", func(t *testing.T) {
 		mail := &mailbox{}
-		a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 			c.User.ChangeEmail.Enabled = true
 			c.User.ChangeEmail.UpdateEmailWithoutVerification = true
 			c.EmailVerification.SendVerificationEmail = mail.send
@@ -426,7 +427,7 @@ func TestChangeEmail(t *testing.T) {
 	t.Run("verified users confirm on the old address, then verify the new", func(t *testing.T) {
 		forEachBackend(t, func(t *testing.T, b backend) {
 			mail := &mailbox{}
-			st := b.new(t, betterauth.Schema{})
+			st := b.new(t, schema.Schema{})
 			a, _ := newAuth(t, st, func(c *betterauth.Config) {
 				c.User.ChangeEmail.Enabled = true
 				c.User.ChangeEmail.SendChangeEmailConfirmation = mail.send
@@ -476,7 +477,7 @@ func TestChangeEmail(t *testing.T) {
 func TestDeleteExpired(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		mail := &mailbox{}
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, clock := newAuth(t, st, func(c *betterauth.Config) { c.EmailAndPassword.SendResetPassword = mail.send })
 		h := a.Handler()
 		for i := range 3 {
@@ -501,7 +502,7 @@ func TestDeleteExpired(t *testing.T) {
 // Hashed identifiers are Better Auth's format: base64url(SHA-256(identifier)), no padding.
 func TestHashedIdentifierFormat(t *testing.T) {
 	mail := &mailbox{}
-	st := backends[0].new(t, betterauth.Schema{})
+	st := backends[0].new(t, schema.Schema{})
 	a, _ := newAuth(t, st, func(c *betterauth.Config) {
 		c.EmailAndPassword.SendResetPassword = mail.send
 		c.Verification.StoreIdentifierHashed = true

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // maxBodyBytes bounds request bodies; larger ones get 413.
@@ -116,7 +118,7 @@ func jsTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000
 // jsValue renders an additional field's value as Better Auth on
 // PostgreSQL answers it: dates as JavaScript does, bigints as strings (its
 // driver reads int8 as text and passes it on).
-func jsValue(c Column, v any) any {
+func jsValue(c schema.Column, v any) any {
 	switch x := v.(type) {
 	case time.Time:
 		return jsTime(x)

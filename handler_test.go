@@ -20,6 +20,7 @@ import (
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/migrations"
 	"github.com/go-betterauth/betterauth/plugins/bearer"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
@@ -75,7 +76,7 @@ var expireCookies = []string{
 // codes and cookies here.
 func TestTranscript(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, clock := newAuth(t, b.new(t, betterauth.Schema{}), nil)
+		a, clock := newAuth(t, b.new(t, schema.Schema{}), nil)
 		h := a.Handler()
 		c := newClient(t, h)
 		c.header.Set("User-Agent", "node")
@@ -287,7 +288,7 @@ func TestTranscript(t *testing.T) {
 
 func TestConcurrentSignUpsOneEmail(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), nil)
+		a, _ := newAuth(t, b.new(t, schema.Schema{}), nil)
 		h := a.Handler()
 		var ok, dup atomic.Int32
 		var wg sync.WaitGroup
@@ -315,7 +316,7 @@ func TestConcurrentSignUpsOneEmail(t *testing.T) {
 
 func TestSessionLifecycle(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, clock := newAuth(t, st, nil)
 		h := a.Handler()
 		c := newClient(t, h)
@@ -353,7 +354,7 @@ func TestSessionLifecycle(t *testing.T) {
 }
 
 func TestRememberMeFalse(t *testing.T) {
-	a, clock := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	a, clock := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	h := a.Handler()
 	c := newClient(t, h)
 	c.signUp("Kim", "kim@example.com", "correct-horse-1")
@@ -377,7 +378,7 @@ func TestRememberMeFalse(t *testing.T) {
 
 func TestRevocation(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), nil)
+		a, _ := newAuth(t, b.new(t, schema.Schema{}), nil)
 		h := a.Handler()
 		one := newClient(t, h)
 		one.signUp("Ann", "ann@example.com", "correct-horse-1")
@@ -421,7 +422,7 @@ func TestRevocation(t *testing.T) {
 
 func TestChangePasswordRevokingOthers(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), nil)
+		a, _ := newAuth(t, b.new(t, schema.Schema{}), nil)
 		h := a.Handler()
 		c := newClient(t, h)
 		oldToken := c.signUp("Cy", "cy@example.com", "correct-horse-1")["token"].(string)
@@ -445,7 +446,7 @@ func TestChangePasswordRevokingOthers(t *testing.T) {
 
 func TestVerifyPasswordAndDeleteUser(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, clock := newAuth(t, st, func(c *betterauth.Config) { c.User.DeleteUser.Enabled = true })
 		h := a.Handler()
 		c := newClient(t, h)
@@ -473,7 +474,7 @@ func TestVerifyPasswordAndDeleteUser(t *testing.T) {
 		assert.ErrorIs(t, err, betterauth.ErrNotFound)
 	})
 	t.Run("disabled by default", func(t *testing.T) {
-		a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+		a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 		c := newClient(t, a.Handler())
 		c.signUp("Eve", "eve@example.com", "correct-horse-1")
 		res := c.do("POST", "/delete-user", map[string]any{"password": "correct-horse-1"})
@@ -486,7 +487,7 @@ func TestVerifyPasswordAndDeleteUser(t *testing.T) {
 }
 
 func TestListSessionsNeedsFreshSession(t *testing.T) {
-	a, clock := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	a, clock := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	c := newClient(t, a.Handler())
 	c.signUp("Fay", "fay@example.com", "correct-horse-1")
 	clock.Advance(24 * time.Hour)
@@ -496,14 +497,14 @@ func TestListSessionsNeedsFreshSession(t *testing.T) {
 }
 
 func TestUpdateUser(t *testing.T) {
-	schema := betterauth.Schema{User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-		"role":     {Type: betterauth.FieldString, DefaultValue: "member", NoInput: true},
-		"nickname": {Type: betterauth.FieldString, Optional: true},
-		"secret":   {Type: betterauth.FieldString, Optional: true, Hidden: true},
-		"age":      {Type: betterauth.FieldNumber, Optional: true},
+	sch := schema.Schema{User: schema.ModelSchema{AdditionalFields: map[string]schema.AdditionalField{
+		"role":     {Type: schema.FieldString, DefaultValue: "member", NoInput: true},
+		"nickname": {Type: schema.FieldString, Optional: true},
+		"secret":   {Type: schema.FieldString, Optional: true, Hidden: true},
+		"age":      {Type: schema.FieldNumber, Optional: true},
 	}}}
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, _ := newAuth(t, b.new(t, schema), func(c *betterauth.Config) { c.Schema = schema })
+		a, _ := newAuth(t, b.new(t, sch), func(c *betterauth.Config) { c.Schema = sch })
 		c := newClient(t, a.Handler())
 
 		res := c.do("POST", "/sign-up/email", map[string]any{"name": "Gus", "email": "gus@example.com", "password": "correct-horse-1", "role": "admin"})
@@ -535,7 +536,7 @@ func TestUpdateUser(t *testing.T) {
 }
 
 func TestOriginAndCallbackChecks(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.TrustedOrigins = []string{"https://*.example.com", "myapp://"}
 	})
 	h := a.Handler()
@@ -594,7 +595,7 @@ func TestOriginAndCallbackChecks(t *testing.T) {
 }
 
 func TestBodyLimitsAndMediaTypes(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	h := a.Handler()
 	c := newClient(t, h)
 	big := `{"email":"a@example.com","password":"` + strings.Repeat("x", 1<<20) + `"}`
@@ -620,7 +621,7 @@ func TestBodyLimitsAndMediaTypes(t *testing.T) {
 // cookies alone; an unknown token answers null and clears them; the bearer
 // wins over another session's cookie; Basic is ignored.
 func TestBearer(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.Plugins = append(c.Plugins, bearer.New(bearer.Options{}))
 	})
 	h := a.Handler()
@@ -672,7 +673,7 @@ func TestBearer(t *testing.T) {
 	assert.Equal(t, "jo@example.com", res.obj(t)["user"].(map[string]any)["email"])
 
 	// Without the plugin, the header is nothing.
-	plain, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	plain, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	api := newClient(t, plain.Handler())
 	api.header.Set("Authorization", "Bearer "+signed)
 	assert.Equal(t, "null", string(api.do("GET", "/get-session", nil).body))
@@ -691,7 +692,7 @@ func (failingStore) GetUserByEmail(context.Context, string) (*betterauth.User, e
 }
 
 func TestStoreDownIs503NotLoggedOut(t *testing.T) {
-	st := backends[0].new(t, betterauth.Schema{})
+	st := backends[0].new(t, schema.Schema{})
 	a, _ := newAuth(t, st, nil)
 	c := newClient(t, a.Handler())
 	c.signUp("Kai", "kai@example.com", "correct-horse-1")
@@ -715,7 +716,7 @@ func TestStoreDownIs503NotLoggedOut(t *testing.T) {
 }
 
 func TestMiddleware(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	c := newClient(t, a.Handler())
 	c.signUp("Lu", "lu@example.com", "correct-horse-1")
 	me := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -750,8 +751,8 @@ func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryE
 // One get-session is one SQL statement; two when the sliding refresh is due.
 func TestGetSessionIsOneQuery(t *testing.T) {
 	pool, qc := newPoolWithCounter(t)
-	require.NoError(t, migrations.Up(context.Background(), pool, betterauth.Schema{}))
-	st, err := pgstore.New(pool, betterauth.Schema{})
+	require.NoError(t, migrations.Up(context.Background(), pool, schema.Schema{}))
+	st, err := pgstore.New(pool, schema.Schema{})
 	require.NoError(t, err)
 	a, clock := newAuth(t, st, nil)
 	c := newClient(t, a.Handler())
@@ -777,7 +778,7 @@ func TestGetSessionIsOneQuery(t *testing.T) {
 }
 
 func TestNewValidatesConfig(t *testing.T) {
-	st, err := memstore.New(betterauth.Schema{})
+	st, err := memstore.New(schema.Schema{})
 	require.NoError(t, err)
 	t.Setenv("BETTER_AUTH_SECRET", "")
 	t.Setenv("AUTH_SECRET", "")
@@ -795,7 +796,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		"relative base URL": {betterauth.Config{Store: st, Secret: testSecret, BaseURL: "localhost:3000"}, "absolute"},
 		"bad same-site":     {betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, Cookies: betterauth.CookieConfig{SameSite: "Sometimes"}}, "SameSite"},
 		"None over http":    {betterauth.Config{Store: st, Secret: testSecret, BaseURL: "http://localhost", Cookies: betterauth.CookieConfig{SameSite: "None"}}, "Secure"},
-		"bad schema":        {betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, Schema: betterauth.Schema{IDMode: "serial"}}, "serial"},
+		"bad schema":        {betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, Schema: schema.Schema{IDMode: "serial"}}, "serial"},
 		"bad base path":     {betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, BasePath: "api"}, "BasePath"},
 	} {
 		t.Run(name, func(t *testing.T) {

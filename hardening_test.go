@@ -15,13 +15,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/argon2id"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // With StoreTokenHashed the table holds SHA-256 of each token, and every
 // session operation still works with the cookie's raw token.
 func TestSessionTokensHashedAtRest(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, clock := newAuth(t, st, func(c *betterauth.Config) { c.Session.StoreTokenHashed = true })
 		h := a.Handler()
 		c := newClient(t, h)
@@ -75,7 +77,7 @@ func TestSessionTokensHashedAtRest(t *testing.T) {
 // AbsoluteLifetime ends a session at createdAt+cap however often it is used.
 func TestAbsoluteLifetime(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, clock := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.Session.AbsoluteLifetime = 10 * 24 * time.Hour })
+		a, clock := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) { c.Session.AbsoluteLifetime = 10 * 24 * time.Hour })
 		c := newClient(t, a.Handler())
 		c.signUp("Ab", "abs@example.com", "correct-horse-1")
 		var last string
@@ -98,7 +100,7 @@ func TestAbsoluteLifetime(t *testing.T) {
 func TestAccountLockout(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		mail := &mailbox{}
-		a, clock := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		a, clock := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) {
 			c.PasswordHasher = &gateHasher{} // cheap: the hash format is not the point
 			c.EmailAndPassword.MaxFailedSignIns = 3
 			c.EmailAndPassword.SendResetPassword = mail.send
@@ -133,15 +135,15 @@ func TestAccountLockout(t *testing.T) {
 	})
 }
 
-// With Argon2idHasher, Better Auth's scrypt hashes still verify and are
+// With argon2id.Hasher, Better Auth's scrypt hashes still verify and are
 // upgraded to argon2id at the next sign-in.
 func TestArgon2idUpgradesScryptOnSignIn(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		old, _ := newAuth(t, st, func(c *betterauth.Config) { c.PasswordHasher = betterauth.NewScryptHasher(2) }) // Better Auth's scrypt
 		id := newClient(t, old.Handler()).signUp("Ar", "argon@example.com", "correct-horse-1")["user"].(map[string]any)["id"].(string)
 
-		argon, err := betterauth.NewArgon2idHasher(betterauth.Argon2idParams{Memory: 1024, Time: 1}, 2)
+		argon, err := argon2id.New(argon2id.Params{Memory: 1024, Time: 1}, 2)
 		require.NoError(t, err)
 		a, _ := newAuth(t, st, func(c *betterauth.Config) { c.PasswordHasher = argon })
 		c := newClient(t, a.Handler())
@@ -158,7 +160,7 @@ func TestArgon2idUpgradesScryptOnSignIn(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	a, clock := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, clock := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.RateLimit.Enabled = new(true)
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	})
@@ -200,7 +202,7 @@ func TestRateLimit(t *testing.T) {
 
 // Under concurrency the limiter lets exactly Max requests through.
 func TestRateLimitConcurrent(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.RateLimit.Enabled = new(true) })
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) { c.RateLimit.Enabled = new(true) })
 	h := a.Handler()
 	var passed, limited atomic.Int32
 	var wg sync.WaitGroup

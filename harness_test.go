@@ -24,6 +24,7 @@ import (
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
@@ -57,19 +58,19 @@ func (c *fakeClock) Advance(d time.Duration) {
 // backend makes a fresh store of one kind.
 type backend struct {
 	name string
-	new  func(t *testing.T, schema betterauth.Schema) betterauth.Store
+	new  func(t *testing.T, sch schema.Schema) betterauth.Store
 }
 
 var backends = []backend{
-	{"memstore", func(t *testing.T, schema betterauth.Schema) betterauth.Store {
-		st, err := memstore.New(schema)
+	{"memstore", func(t *testing.T, sch schema.Schema) betterauth.Store {
+		st, err := memstore.New(sch)
 		require.NoError(t, err)
 		return st
 	}},
-	{"pgstore", func(t *testing.T, schema betterauth.Schema) betterauth.Store {
+	{"pgstore", func(t *testing.T, sch schema.Schema) betterauth.Store {
 		pool := pgtest.NewPool(t)
-		require.NoError(t, migrations.Up(context.Background(), pool, schema))
-		st, err := pgstore.New(pool, schema)
+		require.NoError(t, migrations.Up(context.Background(), pool, sch))
+		st, err := pgstore.New(pool, sch)
 		require.NoError(t, err)
 		return st
 	}},

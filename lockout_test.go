@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // gateHasher is a cheap test hasher ("plain:" + password) that counts
@@ -97,7 +98,7 @@ func (h *gateHasher) counts() (hashes, verifies int) {
 func TestFailedSignInCapHoldsInParallel(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		hasher := &gateHasher{}
-		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		a, _ := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) {
 			c.PasswordHasher = hasher
 			c.EmailAndPassword.MaxFailedSignIns = 5
 		})
@@ -138,7 +139,7 @@ const invalidPassword = `{"message":"Invalid password","code":"INVALID_PASSWORD"
 // too, with each endpoint's ordinary wrong-password answer.
 func TestFailedSignInCapCountsEveryPasswordCheck(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, clock := newAuth(t, st, func(c *betterauth.Config) {
 			c.PasswordHasher = &gateHasher{}
 			c.EmailAndPassword.MaxFailedSignIns = 3
@@ -177,7 +178,7 @@ func TestFailedSignInCapCountsEveryPasswordCheck(t *testing.T) {
 // verify-password alike.
 func TestFailedSignInCountClearedByRightPassword(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		a, _ := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) {
 			c.PasswordHasher = &gateHasher{}
 			c.EmailAndPassword.MaxFailedSignIns = 3
 		})
@@ -236,7 +237,7 @@ func (l *auditLog) take() []string {
 // locks the account writes authn_login_lock, once.
 func TestFailedSignInAudit(t *testing.T) {
 	log := &auditLog{}
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.PasswordHasher = &gateHasher{}
 		c.EmailAndPassword.MaxFailedSignIns = 2
 		c.AuditLogger = slog.New(log)
@@ -277,7 +278,7 @@ func TestResetLinkKillsTheUsersOtherLinks(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, b backend) {
 				mail := &mailbox{}
-				a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+				a, _ := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) {
 					c.PasswordHasher = &gateHasher{}
 					c.EmailAndPassword.SendResetPassword = mail.send
 					c.User.DeleteUser.Enabled = true
@@ -333,7 +334,7 @@ func TestResetRevokesSessionsByDefault(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, b backend) {
 				mail := &mailbox{}
-				a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+				a, _ := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) {
 					c.PasswordHasher = &gateHasher{}
 					c.EmailAndPassword.SendResetPassword = mail.send
 					if keep {
@@ -369,7 +370,7 @@ func (countDownStore) IncrementVerification(context.Context, string, time.Time, 
 // not checked: an uncounted check would be a free guess.
 func TestFailedSignInCapStoreDownIs503(t *testing.T) {
 	hasher := &gateHasher{}
-	st := backends[0].new(t, betterauth.Schema{})
+	st := backends[0].new(t, schema.Schema{})
 	a, _ := newAuth(t, countDownStore{st}, func(c *betterauth.Config) {
 		c.PasswordHasher = hasher
 		c.EmailAndPassword.MaxFailedSignIns = 5

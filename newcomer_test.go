@@ -7,13 +7,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // customSchema has the additional fields of issue 9's report.
-func customSchema() betterauth.Schema {
-	return betterauth.Schema{User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-		"role": {Type: betterauth.FieldString, DefaultValue: "member", NoInput: true},
-		"age":  {Type: betterauth.FieldNumber, Optional: true},
+func customSchema() schema.Schema {
+	return schema.Schema{User: schema.ModelSchema{AdditionalFields: map[string]schema.AdditionalField{
+		"role": {Type: schema.FieldString, DefaultValue: "member", NoInput: true},
+		"age":  {Type: schema.FieldNumber, Optional: true},
 	}}}
 }
 
@@ -37,14 +38,14 @@ func TestNewTakesSchemaFromStore(t *testing.T) {
 func TestNewRefusesSchemaOtherThanStores(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		st := b.new(t, customSchema())
-		_, err := betterauth.New(betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, Schema: betterauth.Schema{UsePlural: true}})
-		require.ErrorIs(t, err, betterauth.ErrInvalidSchema)
+		_, err := betterauth.New(betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, Schema: schema.Schema{UsePlural: true}})
+		require.ErrorIs(t, err, schema.ErrInvalidSchema)
 		assert.Contains(t, err.Error(), `store table "user", Config.Schema table "users"`)
 
 		other := customSchema()
 		delete(other.User.AdditionalFields, "age")
 		_, err = betterauth.New(betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, Schema: other})
-		require.ErrorIs(t, err, betterauth.ErrInvalidSchema)
+		require.ErrorIs(t, err, schema.ErrInvalidSchema)
 		assert.Contains(t, err.Error(), "the store has field age")
 
 		_, err = betterauth.New(betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, Schema: customSchema()})

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // The open redirect an attack on examples/basic found: text that starts
@@ -19,7 +20,7 @@ import (
 // endpoint that takes a redirect target, GET or POST, refuses it with 403
 // and redirects nowhere.
 func TestOpenRedirectRefusedEverywhere(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.TrustedOrigins = []string{"*.example.com"}
 		mail := &mailbox{}
 		c.EmailAndPassword.SendResetPassword = mail.send
@@ -98,7 +99,7 @@ func TestOpenRedirectRefusedEverywhere(t *testing.T) {
 // A POST that carries a cookie needs a trusted Origin, or failing that a
 // trusted Referer; look-alikes of the trusted origin are refused.
 func TestOriginOfCookieBearingPosts(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	h := a.Handler()
 	owner := newClient(t, h)
 	owner.signUp("Olga", "olga@example.com", "correct-horse-1")
@@ -137,7 +138,7 @@ func TestOriginOfCookieBearingPosts(t *testing.T) {
 
 // Sign-in by a cross-site form: refused by fetch metadata, or by Origin.
 func TestFormSignInFromAnotherSite(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	h := a.Handler()
 	newClient(t, h).signUp("Fay", "fay@example.com", "correct-horse-1")
 	form := "email=fay%40example.com&password=correct-horse-1"
@@ -171,7 +172,7 @@ func TestFormSignInFromAnotherSite(t *testing.T) {
 // prefix.
 func TestNewRefusesUnreadableTrustedOrigins(t *testing.T) {
 	for _, o := range []string{"javascript://", "https://app.example.com@evil.test", "not an origin"} {
-		_, err := betterauth.New(betterauth.Config{Store: backends[0].new(t, betterauth.Schema{}), Secret: testSecret, BaseURL: testOrigin, TrustedOrigins: []string{o}})
+		_, err := betterauth.New(betterauth.Config{Store: backends[0].new(t, schema.Schema{}), Secret: testSecret, BaseURL: testOrigin, TrustedOrigins: []string{o}})
 		assert.Error(t, err, o)
 	}
 }
@@ -182,7 +183,7 @@ func TestNewRefusesUnreadableTrustedOrigins(t *testing.T) {
 func TestRefusalsAreLogged(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.Logger = logger
 		c.Development = true
 	})

@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/go-betterauth/betterauth/internal/passhash"
 )
 
 // goldenVectors is testdata/better-auth-vectors.json: values made by Better
@@ -94,12 +96,12 @@ func TestScryptHasherHashShapeAndRoundTrip(t *testing.T) {
 	require.True(t, ok)
 	assert.Len(t, salt, 32)
 	assert.Len(t, key, 128)
-	assert.True(t, isLowerHex(salt), "salt %q", salt)
-	assert.True(t, isLowerHex(key), "key %q", key)
+	assert.True(t, passhash.IsLowerHex(salt), "salt %q", salt)
+	assert.True(t, passhash.IsLowerHex(key), "key %q", key)
 
 	// The ASCII bytes of the hex salt, not the decoded bytes, are the
 	// scrypt salt; the password is NFKC-normalized first.
-	want, err := scryptKey([]byte(norm.NFKC.String(pw)), []byte(salt))
+	want, err := passhash.ScryptKey([]byte(norm.NFKC.String(pw)), []byte(salt))
 	require.NoError(t, err)
 	assert.Equal(t, hex.EncodeToString(want), key)
 
@@ -121,7 +123,7 @@ func TestScryptHasherHashShapeAndRoundTrip(t *testing.T) {
 func TestScryptHasherMalformedHash(t *testing.T) {
 	h := NewScryptHasher(1)
 	// derive must never run: malformed hashes fail before any scrypt work.
-	h.derive = func(_, _ []byte) ([]byte, error) {
+	h.s.Derive = func(_, _ []byte) ([]byte, error) {
 		t.Error("derive called for a malformed hash")
 		return nil, errors.New("unexpected")
 	}
@@ -162,10 +164,10 @@ func holdingHasher() (h *ScryptHasher, entered, release chan struct{}) {
 	h = NewScryptHasher(1)
 	entered, release = make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	h.derive = func(password, salt []byte) ([]byte, error) {
+	h.s.Derive = func(password, salt []byte) ([]byte, error) {
 		once.Do(func() { close(entered) })
 		<-release
-		return scryptKey(password, salt)
+		return passhash.ScryptKey(password, salt)
 	}
 	return h, entered, release
 }
@@ -218,7 +220,7 @@ func TestScryptHasherLimitsConcurrency(t *testing.T) {
 	const limit, workers = 2, 6
 	h := NewScryptHasher(limit)
 	var inFlight, peak atomic.Int32
-	h.derive = func(password, salt []byte) ([]byte, error) {
+	h.s.Derive = func(password, salt []byte) ([]byte, error) {
 		n := inFlight.Add(1)
 		for {
 			p := peak.Load()
@@ -228,7 +230,7 @@ func TestScryptHasherLimitsConcurrency(t *testing.T) {
 		}
 		runtime.Gosched()
 		defer inFlight.Add(-1)
-		return []byte(strings.Repeat("k", scryptKeyLen)), nil
+		return []byte(strings.Repeat("k", passhash.ScryptKeyLen)), nil
 	}
 	var wg sync.WaitGroup
 	for range workers {

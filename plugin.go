@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // Plugin is a value listed in Config.Plugins. Its only duty is an id,
@@ -32,14 +34,14 @@ type RouteContributor interface {
 // build the store with the plugins' extensions (PluginSchemas), and run the
 // migrations with them, as for additional fields.
 type SchemaContributor interface {
-	Schema() SchemaExtension
+	Schema() schema.Extension
 }
 
 // PluginSchemas returns the schema extensions of the plugins that declare
 // one, in order: what pgstore.New, memstore.New and migrations.Up take
 // after the Schema.
-func PluginSchemas(plugins ...Plugin) []SchemaExtension {
-	var out []SchemaExtension
+func PluginSchemas(plugins ...Plugin) []schema.Extension {
+	var out []schema.Extension
 	for _, p := range plugins {
 		if sc, ok := p.(SchemaContributor); ok {
 			out = append(out, sc.Schema())
@@ -50,7 +52,7 @@ func PluginSchemas(plugins ...Plugin) []SchemaExtension {
 
 // checkPluginSchemas makes sure the store was built with every table and
 // field the plugins declare, and can hold plugin tables at all.
-func checkPluginSchemas(st Store, layout *Layout, exts []SchemaExtension) error {
+func checkPluginSchemas(st Store, layout *schema.Layout, exts []schema.Extension) error {
 	for _, ext := range exts {
 		if len(ext.Tables) > 0 {
 			if _, ok := st.(TableStore); !ok {
@@ -59,17 +61,17 @@ func checkPluginSchemas(st Store, layout *Layout, exts []SchemaExtension) error 
 		}
 		for _, td := range ext.Tables {
 			if _, err := layout.ExtensionTable(td.Model); err != nil {
-				return fmt.Errorf("betterauth: %w: a plugin needs table %q, which the store was not built with: pass betterauth.PluginSchemas(plugins...) to the store's New", ErrInvalidSchema, td.Model)
+				return fmt.Errorf("betterauth: %w: a plugin needs table %q, which the store was not built with: pass betterauth.PluginSchemas(plugins...) to the store's New", schema.ErrInvalidSchema, td.Model)
 			}
 		}
 		for model, fields := range ext.Fields {
 			t := layout.Table(model)
 			for _, f := range fields {
 				if t == nil {
-					return fmt.Errorf("betterauth: %w: a plugin adds fields to unknown model %q", ErrInvalidSchema, model)
+					return fmt.Errorf("betterauth: %w: a plugin adds fields to unknown model %q", schema.ErrInvalidSchema, model)
 				}
 				if _, ok := t.Column(f.Name); !ok {
-					return fmt.Errorf("betterauth: %w: a plugin needs field %s.%s, which the store was not built with: pass betterauth.PluginSchemas(plugins...) to the store's New", ErrInvalidSchema, model, f.Name)
+					return fmt.Errorf("betterauth: %w: a plugin needs field %s.%s, which the store was not built with: pass betterauth.PluginSchemas(plugins...) to the store's New", schema.ErrInvalidSchema, model, f.Name)
 				}
 			}
 		}

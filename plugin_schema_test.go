@@ -13,6 +13,7 @@ import (
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
@@ -26,15 +27,15 @@ type fullPlugin struct{ testPlugin }
 
 // Schema declares "testNote" (notes owned by a user, deleted with it) and
 // a "plan" field on user that clients cannot set.
-func (p *fullPlugin) Schema() betterauth.SchemaExtension {
-	return betterauth.SchemaExtension{
-		Tables: []betterauth.TableDef{{Model: "testNote", Fields: []betterauth.FieldDef{
-			{Name: "userId", References: &betterauth.Reference{Model: betterauth.ModelUser}, AdditionalField: betterauth.AdditionalField{Index: true}},
-			{Name: "text", AdditionalField: betterauth.AdditionalField{Type: betterauth.FieldString}},
-			{Name: "createdAt", AdditionalField: betterauth.AdditionalField{Type: betterauth.FieldDate}, DefaultNow: true},
+func (p *fullPlugin) Schema() schema.Extension {
+	return schema.Extension{
+		Tables: []schema.TableDef{{Model: "testNote", Fields: []schema.FieldDef{
+			{Name: "userId", References: &schema.Reference{Model: schema.ModelUser}, AdditionalField: schema.AdditionalField{Index: true}},
+			{Name: "text", AdditionalField: schema.AdditionalField{Type: schema.FieldString}},
+			{Name: "createdAt", AdditionalField: schema.AdditionalField{Type: schema.FieldDate}, DefaultNow: true},
 		}}},
-		Fields: map[string][]betterauth.FieldDef{
-			betterauth.ModelUser: {{Name: "plan", AdditionalField: betterauth.AdditionalField{Type: betterauth.FieldString, DefaultValue: "free", NoInput: true}}},
+		Fields: map[string][]schema.FieldDef{
+			schema.ModelUser: {{Name: "plan", AdditionalField: schema.AdditionalField{Type: schema.FieldString, DefaultValue: "free", NoInput: true}}},
 		},
 	}
 }
@@ -48,10 +49,10 @@ func (p *fullPlugin) Routes() []betterauth.Route {
 				return errors.New("the store holds no plugin tables")
 			}
 			text, _ := in.Body["text"].(string)
-			if _, err := ts.Insert(r.Context(), "testNote", betterauth.Record{"userId": in.Session.User.ID, "text": text}); err != nil {
+			if _, err := ts.Insert(r.Context(), "testNote", schema.Record{"userId": in.Session.User.ID, "text": text}); err != nil {
 				return err
 			}
-			notes, err := ts.FindMany(r.Context(), "testNote", betterauth.Query{Where: []betterauth.Where{{Field: "userId", Value: in.Session.User.ID}}, OrderBy: "createdAt"})
+			notes, err := ts.FindMany(r.Context(), "testNote", schema.Query{Where: []schema.Where{{Field: "userId", Value: in.Session.User.ID}}, OrderBy: "createdAt"})
 			if err != nil {
 				return err
 			}
@@ -72,23 +73,23 @@ func TestPluginWithEveryCapability(t *testing.T) {
 	ctx := context.Background()
 	stores := map[string]func(t *testing.T, p betterauth.Plugin) (betterauth.Store, func() int){
 		"memstore": func(t *testing.T, p betterauth.Plugin) (betterauth.Store, func() int) {
-			st, err := memstore.New(betterauth.Schema{}, betterauth.PluginSchemas(p)...)
+			st, err := memstore.New(schema.Schema{}, betterauth.PluginSchemas(p)...)
 			require.NoError(t, err)
 			return st, func() int {
-				n, err := st.FindMany(ctx, "testNote", betterauth.Query{})
+				n, err := st.FindMany(ctx, "testNote", schema.Query{})
 				require.NoError(t, err)
 				return len(n)
 			}
 		},
 		"pgstore": func(t *testing.T, p betterauth.Plugin) (betterauth.Store, func() int) {
 			pool := pgtest.NewPool(t)
-			rep, err := migrations.Apply(ctx, pool, betterauth.Schema{}, betterauth.PluginSchemas(p)...)
+			rep, err := migrations.Apply(ctx, pool, schema.Schema{}, betterauth.PluginSchemas(p)...)
 			require.NoError(t, err)
 			assert.Contains(t, rep.String(), "testNote", "the migrations made the plugin's table")
-			problems, err := migrations.Check(ctx, pool, betterauth.Schema{}, betterauth.PluginSchemas(p)...)
+			problems, err := migrations.Check(ctx, pool, schema.Schema{}, betterauth.PluginSchemas(p)...)
 			require.NoError(t, err)
 			assert.Empty(t, problems)
-			st, err := pgstore.New(pool, betterauth.Schema{}, betterauth.PluginSchemas(p)...)
+			st, err := pgstore.New(pool, schema.Schema{}, betterauth.PluginSchemas(p)...)
 			require.NoError(t, err)
 			return st, func() int {
 				var n int
@@ -143,7 +144,7 @@ func TestPluginWithEveryCapability(t *testing.T) {
 // that cannot hold plugin tables at all.
 func TestNewChecksPluginSchemas(t *testing.T) {
 	p := &fullPlugin{testPlugin{id: "full"}}
-	plural := betterauth.Schema{UsePlural: true}
+	plural := schema.Schema{UsePlural: true}
 	st, err := memstore.New(plural, betterauth.PluginSchemas(p)...)
 	require.NoError(t, err)
 	a, err := betterauth.New(betterauth.Config{Store: st, Schema: plural, Secret: testSecret, BaseURL: testOrigin, Plugins: []betterauth.Plugin{p}})
@@ -152,19 +153,19 @@ func TestNewChecksPluginSchemas(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "testNotes", tbl.Name)
 
-	_, err = betterauth.New(betterauth.Config{Store: backends[0].new(t, betterauth.Schema{}), Secret: testSecret, BaseURL: testOrigin,
+	_, err = betterauth.New(betterauth.Config{Store: backends[0].new(t, schema.Schema{}), Secret: testSecret, BaseURL: testOrigin,
 		Plugins: []betterauth.Plugin{p}})
-	require.ErrorIs(t, err, betterauth.ErrInvalidSchema)
+	require.ErrorIs(t, err, schema.ErrInvalidSchema)
 	assert.Contains(t, err.Error(), `"testNote"`)
 	assert.Contains(t, err.Error(), "PluginSchemas")
 
-	st, err = memstore.New(betterauth.Schema{}, betterauth.SchemaExtension{Tables: p.Schema().Tables})
+	st, err = memstore.New(schema.Schema{}, schema.Extension{Tables: p.Schema().Tables})
 	require.NoError(t, err)
 	_, err = betterauth.New(betterauth.Config{Store: st, Secret: testSecret, BaseURL: testOrigin, Plugins: []betterauth.Plugin{p}})
-	require.ErrorIs(t, err, betterauth.ErrInvalidSchema, "the field on user is missing")
+	require.ErrorIs(t, err, schema.ErrInvalidSchema, "the field on user is missing")
 	assert.Contains(t, err.Error(), "user.plan")
 
-	_, err = betterauth.New(betterauth.Config{Store: noTables{backends[0].new(t, betterauth.Schema{})}, Secret: testSecret, BaseURL: testOrigin,
+	_, err = betterauth.New(betterauth.Config{Store: noTables{backends[0].new(t, schema.Schema{})}, Secret: testSecret, BaseURL: testOrigin,
 		Plugins: []betterauth.Plugin{p}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "cannot hold them")

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // testPlugin uses every capability of the HTTP half: a route with its own
@@ -105,7 +106,7 @@ func (p *testPlugin) AfterCreateUser(_ context.Context, _ betterauth.Store, u *b
 
 func newPluginAuth(t *testing.T, mod func(*betterauth.Config)) (*betterauth.Auth, *testPlugin) {
 	t.Helper()
-	st := backends[0].new(t, betterauth.Schema{})
+	st := backends[0].new(t, schema.Schema{})
 	p := &testPlugin{id: "test"}
 	a, _ := newAuth(t, st, func(c *betterauth.Config) {
 		c.Plugins = []betterauth.Plugin{p}
@@ -207,7 +208,7 @@ func TestHooksRunInOrderInsideTheTransaction(t *testing.T) {
 		}
 		failAfterCreate, failDelete := errors.New("after create says no"), errors.New("before delete says no")
 		p := &testPlugin{id: "test"}
-		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		a, _ := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) {
 			c.Plugins = []betterauth.Plugin{p}
 			c.User.DeleteUser.Enabled = true
 			c.Hooks = betterauth.Hooks{
@@ -266,7 +267,7 @@ func TestHooksRunInOrderInsideTheTransaction(t *testing.T) {
 // TestHookAPIErrorReachesClient: a hook's *APIError is the answer.
 func TestHookAPIErrorReachesClient(t *testing.T) {
 	banned := &betterauth.APIError{Status: http.StatusForbidden, Code: "BANNED_USER", Message: "You have been banned"}
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.Hooks.BeforeSignIn = func(_ context.Context, in *betterauth.SignIn) (*betterauth.Challenge, error) {
 			if in.Method == betterauth.SignInMethodEmail {
 				return nil, banned
@@ -314,12 +315,12 @@ func TestNewRefusesBadPlugins(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := betterauth.New(betterauth.Config{Store: backends[0].new(t, betterauth.Schema{}), Secret: testSecret, BaseURL: testOrigin, Plugins: tc.plugins})
+			_, err := betterauth.New(betterauth.Config{Store: backends[0].new(t, schema.Schema{}), Secret: testSecret, BaseURL: testOrigin, Plugins: tc.plugins})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
-	_, err := betterauth.New(betterauth.Config{Store: backends[0].new(t, betterauth.Schema{}), Secret: testSecret, BaseURL: testOrigin,
+	_, err := betterauth.New(betterauth.Config{Store: backends[0].new(t, schema.Schema{}), Secret: testSecret, BaseURL: testOrigin,
 		Plugins: []betterauth.Plugin{&testPlugin{id: "x"}, &testPlugin{id: "y"}}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `plugin "y": route GET /test/hello clashes with plugin "x"'s`)
@@ -351,7 +352,7 @@ func TestRoutesListsEveryEndpoint(t *testing.T) {
 // TestRouterKeepsBetterAuthEdges: what ServeMux would do differently
 // (redirect unclean paths, 405 bodies, HEAD on every GET) is not seen.
 func TestRouterKeepsBetterAuthEdges(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) { c.RateLimit.Enabled = new(true) })
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) { c.RateLimit.Enabled = new(true) })
 	h := a.Handler()
 	for _, tc := range []struct{ method, path string }{
 		{"GET", "/sign-in/../ok"}, {"GET", "//ok"}, {"GET", "/ok/"}, {"GET", "/nope"}, {"DELETE", "/ok"},
@@ -382,7 +383,7 @@ func TestRouterKeepsBetterAuthEdges(t *testing.T) {
 
 // TestGetSessionTakesAToken: the get-session algorithm without HTTP.
 func TestGetSessionTakesAToken(t *testing.T) {
-	a, clock := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	a, clock := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	c := newClient(t, a.Handler())
 	body := c.signUp("Gus", "gus@example.com", "password1234")
 	token := body["token"].(string)

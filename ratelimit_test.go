@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // from sends a JSON POST (or a GET when body is "") as a client at remote
@@ -58,7 +59,7 @@ func (s *syncWriter) String() string {
 // Rate limiting is on by default, as Better Auth has it in production, and
 // off under Config.Development unless asked for.
 func TestRateLimitOnByDefault(t *testing.T) {
-	st := backends[0].new(t, betterauth.Schema{})
+	st := backends[0].new(t, schema.Schema{})
 	for _, tc := range []struct {
 		name    string
 		mod     func(*betterauth.Config)
@@ -89,7 +90,7 @@ func TestRateLimitOnByDefault(t *testing.T) {
 // source port of the same address is the same client.
 func TestClientAddressIsThePeer(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		a, _ := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) {
 			c.RateLimit.Enabled = new(true)
 			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32")}
 		})
@@ -116,7 +117,7 @@ func TestClientAddressIsThePeer(t *testing.T) {
 // Behind a trusted proxy the client is whom X-Forwarded-For names, resolved
 // as Better Auth does with advanced.ipAddress.trustedProxies.
 func TestClientAddressBehindTrustedProxy(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32"), netip.MustParsePrefix("10.0.1.0/24"),
 			netip.MustParsePrefix("::ffff:10.0.2.0/120")}
 	})
@@ -151,7 +152,7 @@ func TestClientAddressBehindTrustedProxy(t *testing.T) {
 	req.Header.Add("X-Forwarded-For", "10.0.1.2")
 	assert.Equal(t, "198.51.100.1", a.RequestMeta(req).IPAddress)
 
-	_, err := betterauth.New(betterauth.Config{Store: backends[0].new(t, betterauth.Schema{}), Secret: testSecret,
+	_, err := betterauth.New(betterauth.Config{Store: backends[0].new(t, schema.Schema{}), Secret: testSecret,
 		TrustedProxies: []netip.Prefix{{}}})
 	assert.Error(t, err, "an invalid prefix is refused")
 }
@@ -160,7 +161,7 @@ func TestClientAddressBehindTrustedProxy(t *testing.T) {
 // counts it (PostgreSQL too, where the column is text).
 func TestTrustedProxySessionAndBucket(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, _ := newAuth(t, b.new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+		a, _ := newAuth(t, b.new(t, schema.Schema{}), func(c *betterauth.Config) {
 			c.RateLimit.Enabled = new(true)
 			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32")}
 		})
@@ -191,7 +192,7 @@ func withCookies(req *http.Request, rec *httptest.ResponseRecorder) *http.Reques
 // Only routes are counted: unknown paths create no keys, and reset links
 // count under one key per client, whatever the token.
 func TestRateLimitCountsRoutesOnly(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.RateLimit.Enabled = new(true)
 		c.RateLimit.CustomRules = map[string]betterauth.RateLimitRule{"/reset-password/*": {Window: time.Minute, Max: 2}}
 	})
@@ -216,7 +217,7 @@ func TestRateLimitCountsRoutesOnly(t *testing.T) {
 // A 429 leaves an audit record with the path.
 func TestRateLimitAudited(t *testing.T) {
 	audit := &syncWriter{w: &bytes.Buffer{}}
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), func(c *betterauth.Config) {
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), func(c *betterauth.Config) {
 		c.RateLimit.Enabled = new(true)
 		c.AuditLogger = slog.New(slog.NewTextHandler(audit, nil))
 	})
@@ -236,7 +237,7 @@ func TestMailPerAddressLimit(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		mail := &mailbox{}
 		audit := &syncWriter{w: &bytes.Buffer{}}
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, _ := newAuth(t, st, func(c *betterauth.Config) {
 			c.RateLimit.Enabled = new(true)
 			c.EmailAndPassword.SendResetPassword = mail.send

@@ -128,7 +128,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/argon2id"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 	"github.com/go-betterauth/betterauth/store/storetest"
@@ -145,7 +147,9 @@ var (
 	_ = time.Second
 	_ = pgxpool.New
 	_ = betterauth.New
+	_ = argon2id.New
 	_ = migrations.Up
+	_ = schema.Drizzle
 	_ = memstore.New
 	_ = pgstore.New
 	_ = storetest.Run

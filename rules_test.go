@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // quickHasher is a PasswordHasher for tests where the hash format is not
@@ -58,7 +59,7 @@ func newQuickAuth(t *testing.T, st betterauth.Store, mod func(*betterauth.Config
 	return a, clock, h
 }
 
-func memStore(t *testing.T) betterauth.Store { return backends[0].new(t, betterauth.Schema{}) }
+func memStore(t *testing.T) betterauth.Store { return backends[0].new(t, schema.Schema{}) }
 
 func userID(t *testing.T, signUp map[string]any) string {
 	t.Helper()
@@ -172,7 +173,7 @@ func TestRuleSendVerificationEmailFloor(t *testing.T) {
 func TestRuleDeleteTokenBoundToItsUser(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		mail := &mailbox{}
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, _, _ := newQuickAuth(t, st, func(c *betterauth.Config) {
 			c.User.DeleteUser.Enabled = true
 			c.User.DeleteUser.SendDeleteAccountVerification = mail.send
@@ -361,7 +362,7 @@ func TestRuleExpiredResetLinkRefused(t *testing.T) {
 // accepting core columns (PostgreSQL then writes emailVerified).
 func TestRuleUpdateUserCannotVerifyEmail(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		st := b.new(t, betterauth.Schema{})
+		st := b.new(t, schema.Schema{})
 		a, _, _ := newQuickAuth(t, st, nil)
 		c := newClient(t, a.Handler())
 		id := userID(t, c.signUp("Up", "up@example.com", "correct-horse-1"))
@@ -425,7 +426,7 @@ func TestRuleVerifiedEmailChangeWaitsForBothLinks(t *testing.T) {
 // Mutation: ListSessions passing time.Time{} (no liveAt) to the store.
 func TestRuleListSessionsHidesExpired(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, clock, _ := newQuickAuth(t, b.new(t, betterauth.Schema{}), nil)
+		a, clock, _ := newQuickAuth(t, b.new(t, schema.Schema{}), nil)
 		h := a.Handler()
 		newClient(t, h).signUp("Li", "li@example.com", "correct-horse-1") // 7 days
 		short := newClient(t, h)

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
 
@@ -42,7 +43,7 @@ func (l *lockedBuffer) String() string {
 func TestNoSecretsInLogs(t *testing.T) {
 	logs := &lockedBuffer{}
 	mail := &mailbox{}
-	st := backends[1].new(t, betterauth.Schema{})
+	st := backends[1].new(t, schema.Schema{})
 	a, _ := newAuth(t, st, func(c *betterauth.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		c.EmailAndPassword.SendResetPassword = mail.send
@@ -80,7 +81,7 @@ func TestDatabaseDown(t *testing.T) {
 	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=2&sslmode=disable")
 	require.NoError(t, err)
 	defer pool.Close()
-	st, err := pgstore.New(pool, betterauth.Schema{})
+	st, err := pgstore.New(pool, schema.Schema{})
 	require.NoError(t, err)
 	a, _ := newAuth(t, st, nil)
 	c := newClient(t, a.Handler())
@@ -97,7 +98,7 @@ func TestDatabaseDown(t *testing.T) {
 // Sign-up ignores fields a client may not set, and sign-in never adopts a
 // session token the client brings.
 func TestNoMassAssignmentNoFixation(t *testing.T) {
-	st := backends[0].new(t, betterauth.Schema{})
+	st := backends[0].new(t, schema.Schema{})
 	a, _ := newAuth(t, st, nil)
 	c := newClient(t, a.Handler())
 	res := c.do("POST", "/sign-up/email", map[string]any{
@@ -149,7 +150,7 @@ func TestHungDatabaseIs503(t *testing.T) {
 	pool, err := pgxpool.New(context.Background(), "postgres://nobody@"+l.Addr().String()+"/none?sslmode=disable")
 	require.NoError(t, err)
 	defer pool.Close()
-	st, err := pgstore.New(pool, betterauth.Schema{})
+	st, err := pgstore.New(pool, schema.Schema{})
 	require.NoError(t, err)
 	a, _ := newAuth(t, st, func(c *betterauth.Config) { c.RequestTimeout = 200 * time.Millisecond })
 	c := newClient(t, a.Handler())
@@ -167,7 +168,7 @@ func TestHungDatabaseIs503(t *testing.T) {
 // An unreadable password hash in the database is a wrong password (401,
 // logged), not a crash.
 func TestBrokenPasswordHash(t *testing.T) {
-	st := backends[0].new(t, betterauth.Schema{})
+	st := backends[0].new(t, schema.Schema{})
 	a, _ := newAuth(t, st, nil)
 	c := newClient(t, a.Handler())
 	id := c.signUp("Br", "br@example.com", "correct-horse-1")["user"].(map[string]any)["id"].(string)
@@ -184,11 +185,11 @@ func TestBrokenPasswordHash(t *testing.T) {
 // Bigint fields are JSON strings, as Better Auth on PostgreSQL answers them,
 // and strings are taken back.
 func TestBigintFieldsAreStrings(t *testing.T) {
-	schema := betterauth.Schema{User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-		"karma": {Type: betterauth.FieldNumber, BigInt: true, Optional: true},
+	sch := schema.Schema{User: schema.ModelSchema{AdditionalFields: map[string]schema.AdditionalField{
+		"karma": {Type: schema.FieldNumber, BigInt: true, Optional: true},
 	}}}
 	forEachBackend(t, func(t *testing.T, b backend) {
-		a, _ := newAuth(t, b.new(t, schema), func(c *betterauth.Config) { c.Schema = schema })
+		a, _ := newAuth(t, b.new(t, sch), func(c *betterauth.Config) { c.Schema = sch })
 		c := newClient(t, a.Handler())
 		res := c.do("POST", "/sign-up/email", map[string]any{"name": "Bi", "email": "bi@example.com", "password": "correct-horse-1", "karma": 4102444800123})
 		require.Equal(t, 200, res.status, "%s", res.body)

@@ -1,180 +1,29 @@
 package betterauth_test
 
 import (
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
+	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
-func TestDefaultLayoutIsBetterAuths(t *testing.T) {
-	l, err := betterauth.Schema{}.Layout()
-	require.NoError(t, err)
-	assert.Equal(t, "user", l.User.Name)
-	assert.Equal(t, "emailVerified", l.User.Col("emailVerified"))
-	assert.Equal(t, "timestamptz", l.TimestampType)
-	assert.Equal(t, "betterauth_schema_migrations", l.MigrationsTable)
-	var names []string
-	for _, ix := range l.Indexes() {
-		names = append(names, ix.Name)
-	}
-	assert.Equal(t, []string{
-		"session_userId_idx", "account_userId_idx", "verification_identifier_idx",
-		"user_createdAt_idx", "session_expiresAt_idx", "account_providerId_accountId_idx", "verification_expiresAt_idx",
-	}, names)
-}
-
-func TestDrizzleLayout(t *testing.T) {
-	s := betterauth.DrizzleSchema()
-	s.UsePlural = true
-	l, err := s.Layout()
-	require.NoError(t, err)
-	assert.Equal(t, "users", l.User.Name)
-	assert.Equal(t, "email_verified", l.User.Col("emailVerified"))
-	assert.Equal(t, "access_token_expires_at", l.Account.Col("accessTokenExpiresAt"))
-	assert.Equal(t, "timestamp", l.TimestampType)
-	// Index names keep the logical field names, as the Drizzle generator does.
-	ix := l.Indexes()[0]
-	assert.Equal(t, "sessions_userId_idx", ix.Name)
-	assert.Equal(t, []string{"user_id"}, ix.Columns)
-}
-
-func TestSchemaRejectsUnsafeOrAmbiguousNames(t *testing.T) {
-	cases := map[string]betterauth.Schema{
-		"quote in table":      {User: betterauth.ModelSchema{ModelName: `us"er`}},
-		"space in column":     {Session: betterauth.ModelSchema{Fields: map[string]string{"token": "the token"}}},
-		"leading digit":       {Account: betterauth.ModelSchema{ModelName: "1account"}},
-		"too long":            {Verification: betterauth.ModelSchema{ModelName: strings.Repeat("v", 64)}},
-		"two tables one name": {Session: betterauth.ModelSchema{ModelName: "USER"}},
-		"two fields one col":  {User: betterauth.ModelSchema{Fields: map[string]string{"name": "email"}}},
-		"case-only clash":     {User: betterauth.ModelSchema{Fields: map[string]string{"name": "Email"}}},
-		"unknown field":       {User: betterauth.ModelSchema{Fields: map[string]string{"nickname": "nick"}}},
-		"renamed id":          {User: betterauth.ModelSchema{Fields: map[string]string{"id": "user_id"}}},
-		"unknown id mode":     {IDMode: "serial"},
-		"unknown naming":      {Naming: "kebab"},
-		"additional on account": {Account: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-			"x": {Type: betterauth.FieldString}}}},
-		"additional shadows core": {User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-			"email": {Type: betterauth.FieldString}}}},
-		"additional bad type": {User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-			"x": {Type: "string[]"}}}},
-		"additional bad default": {User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-			"x": {Type: betterauth.FieldNumber, DefaultValue: "ten"}}}},
-		"migrations table clash": {MigrationsTable: "user"},
-	}
-	for name, s := range cases {
-		t.Run(name, func(t *testing.T) {
-			_, err := s.Layout()
-			require.ErrorIs(t, err, betterauth.ErrInvalidSchema)
-		})
-	}
-}
-
-func TestLongIndexNamesAreShortened(t *testing.T) {
-	s := betterauth.Schema{User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-		strings.Repeat("f", 60): {Type: betterauth.FieldString, Index: true},
-	}}}
-	l, err := s.Layout()
-	require.NoError(t, err)
-	for _, ix := range l.Indexes() {
-		assert.LessOrEqual(t, len(ix.Name), 63, ix.Name)
-		assert.True(t, strings.HasSuffix(ix.Name, "_idx"))
-	}
-}
-
-func TestNormalize(t *testing.T) {
-	num := betterauth.Column{Field: "n", Type: betterauth.FieldNumber}
-	v, err := num.Normalize(float64(42))
-	require.NoError(t, err)
-	assert.Equal(t, int64(42), v)
-	_, err = num.Normalize(4.5)
-	assert.ErrorIs(t, err, betterauth.ErrInvalidField)
-	_, err = num.Normalize(int64(1) << 40)
-	assert.ErrorIs(t, err, betterauth.ErrInvalidField, "too big for integer")
-	num.BigInt = true
-	v, err = num.Normalize(int64(1) << 40)
-	require.NoError(t, err)
-	assert.Equal(t, int64(1)<<40, v)
-
-	date := betterauth.Column{Field: "d", Type: betterauth.FieldDate}
-	v, err = date.Normalize("2026-01-02T03:04:05+02:00")
-	require.NoError(t, err)
-	assert.Equal(t, time.Date(2026, 1, 2, 1, 4, 5, 0, time.UTC), v)
-
-	js := betterauth.Column{Field: "j", Type: betterauth.FieldJSON}
-	v, err = js.Normalize(map[string]int{"a": 1})
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"a": float64(1)}, v)
-
-	str := betterauth.Column{Field: "s", Type: betterauth.FieldString}
-	_, err = str.Normalize(3)
-	assert.ErrorIs(t, err, betterauth.ErrInvalidField)
-	v, err = str.Normalize(nil)
-	require.NoError(t, err)
-	assert.Nil(t, v)
-}
+// The layout itself is tested in package schema; these are New's checks of
+// Config.Schema.
 
 func TestNewValidates(t *testing.T) {
 	_, err := betterauth.New(betterauth.Config{})
 	require.Error(t, err, "a store is required")
 }
 
-func TestParseSchemaJSON(t *testing.T) {
-	s, err := betterauth.ParseSchemaJSON([]byte(`{
-		"naming": "snake_case", "generateId": "uuid", "usePlural": true,
-		"user": {"modelName": "member", "fields": {"image": "avatar_url"},
-			"additionalFields": {
-				"role": {"type": "string", "defaultValue": "member", "input": false},
-				"age": {"type": "number", "required": false, "index": true, "returned": false},
-				"credits": {"type": "number", "bigint": true, "defaultValue": 5}
-			}}}`))
+// A store built with extension tables and a Config.Schema without them (the
+// core tables the same) is an error, not a panic.
+func TestNewRejectsSchemaDifferingFromExtendedStore(t *testing.T) {
+	st, err := memstore.New(schema.Schema{}, schema.Extension{Tables: []schema.TableDef{{Model: "thing"}}})
 	require.NoError(t, err)
-	l, err := s.Layout()
-	require.NoError(t, err)
-	assert.Equal(t, "members", l.User.Name)
-	assert.Equal(t, "avatar_url", l.User.Col("image"))
-	assert.Equal(t, betterauth.IDModeUUID, l.IDMode)
-	role, _ := l.User.Column("role")
-	assert.True(t, role.NoInput)
-	assert.True(t, role.Required)
-	assert.Equal(t, "member", role.Default)
-	age, _ := l.User.Column("age")
-	assert.False(t, age.Required)
-	assert.True(t, age.Hidden)
-	credits, _ := l.User.Column("credits")
-	assert.Equal(t, int64(5), credits.Default)
-
-	for _, bad := range []string{`{"nope": 1}`, `{"generateId": "serial"}`, `{"user": {"modelName": "a b"}}`, `[`, `{"user": {"additionalFields": {"x": {"type": "date[]"}}}}`} {
-		_, err := betterauth.ParseSchemaJSON([]byte(bad))
-		assert.Error(t, err, bad)
-	}
-}
-
-// Additional columns come in declaration order, as Better Auth makes them.
-func TestAdditionalFieldOrder(t *testing.T) {
-	s, err := betterauth.ParseSchemaJSON([]byte(`{"user": {"additionalFields": {"zeta": {"type": "string"}, "alpha": {"type": "string"}, "mid": {"type": "number"}}}}`))
-	require.NoError(t, err)
-	l, err := s.Layout()
-	require.NoError(t, err)
-	var names []string
-	for _, c := range l.User.AdditionalColumns() {
-		names = append(names, c.Field)
-	}
-	assert.Equal(t, []string{"zeta", "alpha", "mid"}, names)
-
-	s.User.AdditionalFieldOrder = []string{"nope"}
-	_, err = s.Layout()
-	assert.ErrorIs(t, err, betterauth.ErrInvalidSchema)
-	s.User.AdditionalFieldOrder = []string{"mid"}
-	l, err = s.Layout()
-	require.NoError(t, err)
-	names = nil
-	for _, c := range l.User.AdditionalColumns() {
-		names = append(names, c.Field)
-	}
-	assert.Equal(t, []string{"mid", "alpha", "zeta"}, names, "unlisted fields follow by name")
+	_, err = betterauth.New(betterauth.Config{Store: st, Schema: schema.Schema{MigrationsTable: "betterauth_schema_migrations"}})
+	assert.ErrorIs(t, err, schema.ErrInvalidSchema)
 }

@@ -128,7 +128,7 @@ func (a *Auth) SignOut(ctx context.Context, token string) error {
 }
 
 // rehashIfOutdated replaces a stored hash the hasher calls outdated (a
-// Better Auth scrypt hash under Argon2idHasher, say) with a fresh one, now
+// Better Auth scrypt hash under an argon2id.Hasher, say) with a fresh one, now
 // that the password is known. A failure only costs the upgrade: it is logged.
 func (a *Auth) rehashIfOutdated(ctx context.Context, acct *Account, password string) {
 	rh, ok := a.hasher.(Rehasher)

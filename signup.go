@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/go-betterauth/betterauth/internal/randid"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // SignUpInput is what POST /sign-up/email takes.
@@ -127,7 +128,7 @@ func (a *Auth) SignUpEmail(ctx context.Context, in SignUpInput) (*AuthResult, er
 			return a.syntheticSignUp(ctx, in, email, add)
 		}
 		return nil, errUserAlreadyExists // lost a race with a concurrent sign-up
-	case errors.Is(err, ErrInvalidField):
+	case errors.Is(err, schema.ErrInvalidField):
 		return nil, validationError(err.Error())
 	case errors.Is(err, ErrUnavailable):
 		return nil, err

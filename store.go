@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/go-betterauth/betterauth/schema"
 )
 
-// Sentinel errors shared by every Store implementation. Stores wrap them with
+// Sentinel errors shared by every Store implementation, together with
+// schema.ErrInvalidField and schema.ErrInvalidSchema. Stores wrap them with
 // context (fmt.Errorf("...: %w", ErrNotFound)); test with errors.Is.
 var (
 	// ErrNotFound reports that the row asked for does not exist (or, for
@@ -17,12 +20,6 @@ var (
 	// user with the same email (compared case-insensitively) or a second
 	// session with the same token.
 	ErrConflict = errors.New("betterauth: conflict")
-	// ErrInvalidField reports a value that does not fit the schema: an unknown
-	// additional field, a value of the wrong type, or a missing required field.
-	ErrInvalidField = errors.New("betterauth: invalid field")
-	// ErrInvalidSchema reports a Schema that cannot be used: an unsafe or
-	// ambiguous table or column name, an unknown field type, and the like.
-	ErrInvalidSchema = errors.New("betterauth: invalid schema")
 )
 
 // UserStore reads and writes the user table.
@@ -31,11 +28,12 @@ var (
 // lower-case the email they are given, GetUserByEmail lower-cases its argument.
 type UserStore interface {
 	// CreateUser inserts u. When u.ID is empty the store assigns one (a
-	// 32-character random id, or a database-generated uuid in IDModeUUID) and
-	// writes it back into u, together with the stored email and any
-	// additional-field defaults. Zero CreatedAt/UpdatedAt are set to now.
-	// It returns ErrConflict if a user with the same email exists and
-	// ErrInvalidField if an additional field is unknown, mistyped or missing.
+	// 32-character random id, or a database-generated uuid in
+	// schema.IDModeUUID) and writes it back into u, together with the stored
+	// email and any additional-field defaults. Zero CreatedAt/UpdatedAt are
+	// set to now. It returns ErrConflict if a user with the same email exists
+	// and schema.ErrInvalidField if an additional field is unknown, mistyped
+	// or missing.
 	CreateUser(ctx context.Context, u *User) error
 	// GetUserByID returns the user with that id, or ErrNotFound.
 	GetUserByID(ctx context.Context, id string) (*User, error)
@@ -48,9 +46,9 @@ type UserStore interface {
 	// DeleteUser deletes the user together with its sessions and accounts,
 	// also where the foreign keys have no ON DELETE CASCADE, and applies
 	// the references of extension tables to user: their rows are deleted
-	// (OnDeleteCascade) or get NULL (OnDeleteSetNull), or the delete fails
-	// with ErrConflict (OnDeleteRestrict). ErrNotFound if there is no such
-	// user.
+	// (schema.OnDeleteCascade) or get NULL (schema.OnDeleteSetNull), or the
+	// delete fails with ErrConflict (schema.OnDeleteRestrict). ErrNotFound if
+	// there is no such user.
 	DeleteUser(ctx context.Context, id string) error
 }
 
@@ -150,55 +148,33 @@ type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Store) error) error
 }
 
-// Record is one row of a table of a schema extension, keyed by logical field
-// name. Values have the Go types of the FieldType constants (ids are
-// strings); a NULL column is a nil value.
-type Record map[string]any
-
-// Where is an equality condition on a logical field; a nil Value matches
-// NULL.
-type Where struct {
-	Field string
-	Value any
-}
-
-// Query selects rows for FindMany: every condition must hold (none: every
-// row). Rows come ordered by OrderBy (then by id), or by id when OrderBy is
-// empty; Limit > 0 caps their number.
-type Query struct {
-	Where   []Where
-	OrderBy string
-	Desc    bool
-	Limit   int
-}
-
 // TableStore is the optional store capability that reads and writes the
-// tables schema extensions declare (Layout.Table(model).Extension), with
-// equality conditions only. memstore and pgstore implement it, also on the
-// Store an InTx callback receives. Every method returns an error wrapping
-// ErrInvalidSchema for a model that is not an extension table of the store's
-// layout and ErrInvalidField for an unknown field or a value of the wrong
-// type.
+// tables schema extensions declare (schema.Layout.Table(model).Extension),
+// with equality conditions only. memstore and pgstore implement it, also on
+// the Store an InTx callback receives. Every method returns an error
+// wrapping schema.ErrInvalidSchema for a model that is not an extension
+// table of the store's layout and schema.ErrInvalidField for an unknown
+// field or a value of the wrong type.
 type TableStore interface {
 	// Insert writes a row and returns it as stored. The store makes the id
 	// when r has none (as for users) and fills fields r leaves out with their
 	// default (DefaultValue, or now for DefaultNow); a required field
-	// without one is ErrInvalidField. ErrConflict if a unique field's value
+	// without one is schema.ErrInvalidField. ErrConflict if a unique field's value
 	// is taken, ErrNotFound if a reference points at no row.
-	Insert(ctx context.Context, model string, r Record) (Record, error)
+	Insert(ctx context.Context, model string, r schema.Record) (schema.Record, error)
 	// FindOne returns the first row (by id) matching every condition, or
 	// ErrNotFound; never nil, nil.
-	FindOne(ctx context.Context, model string, where ...Where) (Record, error)
+	FindOne(ctx context.Context, model string, where ...schema.Where) (schema.Record, error)
 	// FindMany returns the matching rows; none is an empty slice.
-	FindMany(ctx context.Context, model string, q Query) ([]Record, error)
+	FindMany(ctx context.Context, model string, q schema.Query) ([]schema.Record, error)
 	// Update sets the fields of set on every matching row and returns how
-	// many there were. At least one condition is required (ErrInvalidField
-	// otherwise), and the id cannot be set. ErrConflict and ErrNotFound as
+	// many there were. At least one condition is required
+	// (schema.ErrInvalidField otherwise), and the id cannot be set. ErrConflict and ErrNotFound as
 	// for Insert.
-	Update(ctx context.Context, model string, set Record, where ...Where) (int64, error)
+	Update(ctx context.Context, model string, set schema.Record, where ...schema.Where) (int64, error)
 	// Delete deletes every matching row and returns how many there were,
 	// applying the ON DELETE action of the references to them. At least one
-	// condition is required. ErrConflict if an OnDeleteRestrict reference
+	// condition is required. ErrConflict if a schema.OnDeleteRestrict reference
 	// still points at one of them.
-	Delete(ctx context.Context, model string, where ...Where) (int64, error)
+	Delete(ctx context.Context, model string, where ...schema.Where) (int64, error)
 }

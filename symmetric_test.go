@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // Made by Better Auth 1.7.25's symmetricEncrypt under testSecret (and
@@ -20,7 +21,7 @@ const (
 )
 
 func TestEncryptIsBetterAuthsSymmetricEncrypt(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	got, err := a.Decrypt("", baCiphertext)
 	require.NoError(t, err)
 	assert.Equal(t, "héllo, wörld", got)
@@ -56,7 +57,7 @@ func TestEncryptIsBetterAuthsSymmetricEncrypt(t *testing.T) {
 }
 
 func TestSignedCookieHelpers(t *testing.T) {
-	a, _ := newAuth(t, backends[0].new(t, betterauth.Schema{}), nil)
+	a, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	assert.Equal(t, "better-auth.two_factor", a.CookieName("two_factor"))
 	rec := httptest.NewRecorder()
 	a.SetSignedCookie(rec, a.CookieName("two_factor"), "user-1", 600)

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"regexp"
 	"time"
+
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // User is a row of Better Auth's user table.
 type User struct {
 	// ID is the primary key: 32 characters of [A-Za-z0-9] by default, a uuid
-	// in IDModeUUID.
+	// in schema.IDModeUUID.
 	ID string
 	// Name is the display name. Layouts where the column is nullable read
 	// NULL as "".
@@ -27,7 +29,7 @@ type User struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// Additional holds the values of the schema's additional user fields,
-	// keyed by their logical name. See AdditionalField for the Go types.
+	// keyed by their logical name. See schema.FieldType for the Go types.
 	Additional map[string]any
 }
 
@@ -56,7 +58,7 @@ func ValidEmail(s string) bool { return len(s) <= MaxEmailLength && emailRE.Matc
 // fields: unknown keys are ignored, NoInput fields take their default on
 // create and refuse a truthy value, a missing required field without
 // default is an error on create.
-func (a *Auth) parseAdditionalInput(t *Table, data map[string]any, create bool) (map[string]any, error) {
+func (a *Auth) parseAdditionalInput(t *schema.Table, data map[string]any, create bool) (map[string]any, error) {
 	out := map[string]any{}
 	for _, c := range t.AdditionalColumns() {
 		v, present := data[c.Field]
@@ -144,7 +146,7 @@ func (a *Auth) UpdateUser(ctx context.Context, userID string, in UpdateUserInput
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, errUserNotFound
-	case errors.Is(err, ErrInvalidField):
+	case errors.Is(err, schema.ErrInvalidField):
 		return nil, validationError(err.Error())
 	case err != nil:
 		return nil, unavailable("update user", err)

@@ -7,9 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // Apply reports what the database gained, nothing on a second run, a field
@@ -17,7 +17,7 @@ import (
 func TestApplyReports(t *testing.T) {
 	ctx := context.Background()
 	p := pool(t, pgtest.NewDatabase(t))
-	r, err := migrations.Apply(ctx, p, betterauth.Schema{})
+	r, err := migrations.Apply(ctx, p, schema.Schema{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"user", "session", "account", "verification"}, r.Tables)
 	assert.Empty(t, r.Columns, "columns of new tables are not listed one by one")
@@ -26,13 +26,13 @@ func TestApplyReports(t *testing.T) {
 	assert.Empty(t, r.Problems)
 	assert.True(t, r.Changed())
 
-	r, err = migrations.Apply(ctx, p, betterauth.Schema{})
+	r, err = migrations.Apply(ctx, p, schema.Schema{})
 	require.NoError(t, err)
 	assert.False(t, r.Changed(), "%v", r)
 	assert.Contains(t, r.String(), "nothing to do")
 
-	s := betterauth.Schema{User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-		"nickname": {Type: betterauth.FieldString, Optional: true, Index: true},
+	s := schema.Schema{User: schema.ModelSchema{AdditionalFields: map[string]schema.AdditionalField{
+		"nickname": {Type: schema.FieldString, Optional: true, Index: true},
 	}}}
 	r, err = migrations.Apply(ctx, p, s)
 	require.NoError(t, err)

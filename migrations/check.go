@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // Querier runs queries: a *pgxpool.Pool, a *pgx.Conn or a pgx.Tx.
@@ -63,7 +63,7 @@ func (d *dbState) hasUniqueOn(table, col string) bool {
 	return false
 }
 
-func inspect(ctx context.Context, q Querier, l *betterauth.Layout) (*dbState, error) {
+func inspect(ctx context.Context, q Querier, l *schema.Layout) (*dbState, error) {
 	var names []string
 	for _, t := range l.Tables() {
 		names = append(names, t.Name)
@@ -159,12 +159,12 @@ func (p Problem) String() string {
 
 // accepted lists the column types each logical type can live in, as Better
 // Auth's migrator accepts them when it checks for drift.
-var accepted = map[betterauth.FieldType][]string{
-	betterauth.FieldString:  {"text", "varchar", "bpchar", "uuid"},
-	betterauth.FieldNumber:  {"int2", "int4", "int8", "numeric", "float4", "float8"},
-	betterauth.FieldBoolean: {"bool"},
-	betterauth.FieldDate:    {"timestamptz", "timestamp", "date"},
-	betterauth.FieldJSON:    {"json", "jsonb"},
+var accepted = map[schema.FieldType][]string{
+	schema.FieldString:  {"text", "varchar", "bpchar", "uuid"},
+	schema.FieldNumber:  {"int2", "int4", "int8", "numeric", "float4", "float8"},
+	schema.FieldBoolean: {"bool"},
+	schema.FieldDate:    {"timestamptz", "timestamp", "date"},
+	schema.FieldJSON:    {"json", "jsonb"},
 }
 
 // Check compares the database behind q (a pool, a connection or a
@@ -172,8 +172,8 @@ var accepted = map[betterauth.FieldType][]string{
 // ones first; an empty list means the library can use the database as is.
 //
 // With extensions it checks their tables and fields too.
-func Check(ctx context.Context, q Querier, schema betterauth.Schema, ext ...betterauth.SchemaExtension) ([]Problem, error) {
-	l, err := schema.Layout(ext...)
+func Check(ctx context.Context, q Querier, sch schema.Schema, ext ...schema.Extension) ([]Problem, error) {
+	l, err := sch.Layout(ext...)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
@@ -185,7 +185,7 @@ func Check(ctx context.Context, q Querier, schema betterauth.Schema, ext ...bett
 }
 
 // problems compares what inspect found with the layout.
-func problems(l *betterauth.Layout, d *dbState) []Problem {
+func problems(l *schema.Layout, d *dbState) []Problem {
 	var out []Problem
 	add := func(fatal bool, table, col, format string, args ...any) {
 		out = append(out, Problem{Fatal: fatal, Table: table, Column: col, Message: fmt.Sprintf(format, args...)})
@@ -242,13 +242,13 @@ func problems(l *betterauth.Layout, d *dbState) []Problem {
 	return out
 }
 
-func checkColumn(l *betterauth.Layout, t *betterauth.Table, c betterauth.Column, dc dbColumn, add func(bool, string, string, string, ...any)) {
+func checkColumn(l *schema.Layout, t *schema.Table, c schema.Column, dc dbColumn, add func(bool, string, string, string, ...any)) {
 	where := fmt.Sprintf("%q.%q", t.Name, c.Name)
 	if c.Type == "id" {
 		switch {
-		case l.IDMode == betterauth.IDModeUUID && dc.udt != "uuid" && c.Field == "id" && !dc.hasDefault:
+		case l.IDMode == schema.IDModeUUID && dc.udt != "uuid" && c.Field == "id" && !dc.hasDefault:
 			add(true, t.Name, c.Name, "%s is %s without a default, but IDModeUUID lets the database make ids: use a uuid column with default gen_random_uuid(), or the default IDMode", where, dc.udt)
-		case l.IDMode == betterauth.IDModeDefault && dc.udt == "uuid":
+		case l.IDMode == schema.IDModeDefault && dc.udt == "uuid":
 			add(true, t.Name, c.Name, "%s is uuid, but the default IDMode writes 32-character text ids: set IDMode to IDModeUUID", where)
 		case !slices.Contains([]string{"text", "varchar", "uuid"}, dc.udt):
 			add(true, t.Name, c.Name, "%s has type %s; ids need text or uuid", where, dc.udt)
@@ -262,16 +262,16 @@ func checkColumn(l *betterauth.Layout, t *betterauth.Table, c betterauth.Column,
 	case c.Required && dc.nullable:
 		add(false, t.Name, c.Name, "%s is nullable where Better Auth makes it NOT NULL; NULL reads as empty", where)
 	}
-	if c.Type == betterauth.FieldDate && dc.udt == "timestamp" && l.TimestampType == "timestamptz" {
+	if c.Type == schema.FieldDate && dc.udt == "timestamp" && l.TimestampType == "timestamptz" {
 		add(false, t.Name, c.Name, "%s is timestamp without time zone; times are written in UTC (set TimestampWithoutTimeZone to generate the same)", where)
 	}
 }
 
-func checkFK(l *betterauth.Layout, t *betterauth.Table, c betterauth.Column, d *dbState, add func(bool, string, string, string, ...any)) {
+func checkFK(l *schema.Layout, t *schema.Table, c schema.Column, d *dbState, add func(bool, string, string, string, ...any)) {
 	target := l.Table(c.References.Model).Name
 	for _, fk := range d.fks {
 		if fk.table == t.Name && fk.column == c.Name && fk.refTable == target {
-			if !fk.cascade && c.References.OnDelete == betterauth.OnDeleteCascade {
+			if !fk.cascade && c.References.OnDelete == schema.OnDeleteCascade {
 				add(false, t.Name, c.Name, "foreign key %q.%q has no ON DELETE CASCADE; the store deletes a user's sessions, accounts and the rows of extension tables that reference the user itself", t.Name, c.Name)
 			}
 			return

@@ -8,8 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
 
@@ -21,11 +21,11 @@ func ExampleUp() {
 		log.Fatal(err)
 	}
 	defer pool.Close()
-	schema := betterauth.Schema{} // Better Auth's own layout
-	if err := migrations.Up(ctx, pool, schema); err != nil {
+	sch := schema.Schema{} // Better Auth's own layout
+	if err := migrations.Up(ctx, pool, sch); err != nil {
 		log.Fatal(err)
 	}
-	store, err := pgstore.New(pool, schema)
+	store, err := pgstore.New(pool, sch)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func ExampleApply() {
 		log.Fatal(err)
 	}
 	defer pool.Close()
-	report, err := migrations.Apply(ctx, pool, betterauth.Schema{})
+	report, err := migrations.Apply(ctx, pool, schema.Schema{})
 	if err != nil {
 		log.Fatal(err) // errors.Is(err, migrations.ErrMismatch): report.Problems says what is wrong
 	}
@@ -52,7 +52,7 @@ func ExampleApply() {
 
 // Print the SQL for Better Auth's default layout with uuid ids.
 func ExampleGenerate() {
-	sql, err := migrations.Generate(betterauth.Schema{IDMode: betterauth.IDModeUUID})
+	sql, err := migrations.Generate(schema.Schema{IDMode: schema.IDModeUUID})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/storetest"
 )
 
@@ -20,10 +20,10 @@ import (
 func TestUpCreatesExtensionTables(t *testing.T) {
 	ctx := context.Background()
 	p := pool(t, pgtest.NewDatabase(t))
-	schema, ext := betterauth.Schema{}, storetest.Extension()
-	require.NoError(t, migrations.Up(ctx, p, schema))
+	sch, ext := schema.Schema{}, storetest.Extension()
+	require.NoError(t, migrations.Up(ctx, p, sch))
 
-	problems, err := migrations.Check(ctx, p, schema, ext)
+	problems, err := migrations.Check(ctx, p, sch, ext)
 	require.NoError(t, err)
 	var msgs []string
 	for _, pr := range problems {
@@ -35,7 +35,7 @@ func TestUpCreatesExtensionTables(t *testing.T) {
 	assert.Contains(t, all, `table "testNote" (model testNote) is missing`)
 	assert.Contains(t, all, `table "user" has no column "testLevel"`)
 
-	r, err := migrations.Apply(ctx, p, schema, ext)
+	r, err := migrations.Apply(ctx, p, sch, ext)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"testNote", "testTag", "testAudit", "testLock"}, r.Tables, "referenced tables first")
 	assert.Equal(t, []migrations.ColumnRef{{Table: "user", Column: "testLevel"}}, r.Columns)
@@ -70,24 +70,24 @@ func TestUpCreatesExtensionTables(t *testing.T) {
 		assert.Equal(t, 1, n, ix)
 	}
 
-	r, err = migrations.Apply(ctx, p, schema, ext)
+	r, err = migrations.Apply(ctx, p, sch, ext)
 	require.NoError(t, err)
 	assert.False(t, r.Changed(), "a second run has nothing to do: %s", r)
 	assert.Empty(t, r.Problems, "not even a note: every foreign key points where it should")
 }
 
 func TestGenerateExtensionTables(t *testing.T) {
-	sql, err := migrations.Generate(betterauth.Schema{IDMode: betterauth.IDModeUUID}, storetest.Extension())
+	sql, err := migrations.Generate(schema.Schema{IDMode: schema.IDModeUUID}, storetest.Extension())
 	require.NoError(t, err)
 	assert.Contains(t, sql, `create table if not exists "testLock" ("id" uuid default pg_catalog.gen_random_uuid() not null primary key, "userId" uuid not null references "user" ("id") on delete restrict)`)
 	assert.Less(t, strings.Index(sql, `"testNote" (`), strings.Index(sql, `"testTag" (`))
 	assert.Contains(t, sql, `create index if not exists "testTag_noteSlug_idx" on "testTag" ("noteSlug")`)
 
-	core, err := migrations.Files(betterauth.Schema{})
+	core, err := migrations.Files(schema.Schema{})
 	require.NoError(t, err)
 	tablesOnly := storetest.Extension()
 	tablesOnly.Fields = nil // fields on user go into its create table, as additional fields do
-	withExt, err := migrations.Files(betterauth.Schema{}, tablesOnly)
+	withExt, err := migrations.Files(schema.Schema{}, tablesOnly)
 	require.NoError(t, err)
 	assert.Equal(t, core, withExt, "the numbered files create the core tables only, whatever the extensions")
 }

@@ -2,7 +2,7 @@
 // completes a database that already has them.
 //
 // The SQL is embedded (sql/*.up.sql.tmpl), rendered for the configured
-// betterauth.Schema and applied by golang-migrate over the application's
+// schema.Schema and applied by golang-migrate over the application's
 // pgx pool, in its own version table (Schema.MigrationsTable, default
 // "betterauth_schema_migrations") and under golang-migrate's advisory lock,
 // so several replicas may run Up at once. With the zero Schema on an empty
@@ -35,8 +35,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgident"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 //go:embed sql/*.up.sql.tmpl
@@ -59,8 +59,8 @@ type indexView struct{ Name, Table, Columns string }
 // Files renders the embedded migrations for the schema, in order. They
 // create the core tables only: the tables and fields of extensions are made
 // by Up's completion step, as Better Auth's migrator makes those of plugins.
-func Files(schema betterauth.Schema, ext ...betterauth.SchemaExtension) ([]File, error) {
-	l, err := schema.Layout(ext...)
+func Files(sch schema.Schema, ext ...schema.Extension) ([]File, error) {
+	l, err := sch.Layout(ext...)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
@@ -115,8 +115,8 @@ func Files(schema betterauth.Schema, ext ...betterauth.SchemaExtension) ([]File,
 // Generate returns every migration for the schema and extensions as one SQL
 // script, as `betterauth generate` prints it: the files, then the tables of
 // extensions and the indexes Up adds after the files.
-func Generate(schema betterauth.Schema, ext ...betterauth.SchemaExtension) (string, error) {
-	files, err := Files(schema, ext...)
+func Generate(sch schema.Schema, ext ...schema.Extension) (string, error) {
+	files, err := Files(sch, ext...)
 	if err != nil {
 		return "", err
 	}
@@ -124,7 +124,7 @@ func Generate(schema betterauth.Schema, ext ...betterauth.SchemaExtension) (stri
 	for _, f := range files {
 		fmt.Fprintf(&b, "-- %s\n%s", f.Name, f.SQL)
 	}
-	l, err := schema.Layout(ext...)
+	l, err := sch.Layout(ext...)
 	if err != nil {
 		return "", fmt.Errorf("migrations: %w", err)
 	}
@@ -147,7 +147,7 @@ func Generate(schema betterauth.Schema, ext ...betterauth.SchemaExtension) (stri
 	return b.String(), nil
 }
 
-func indexDDL(ix betterauth.Index) string {
+func indexDDL(ix schema.Index) string {
 	return fmt.Sprintf("create index if not exists %s on %s (%s)", pgident.Quote(ix.Name), pgident.Quote(ix.Table), quoteList(ix.Columns))
 }
 
@@ -162,12 +162,12 @@ func quoteList(names []string) string {
 // columnDDL renders a column definition the way Better Auth's migrator
 // does. forAdd renders it for ALTER TABLE ADD COLUMN, where (like Better
 // Auth) static defaults are emitted so existing rows get a value.
-func columnDDL(l *betterauth.Layout, c betterauth.Column, forAdd bool) string {
+func columnDDL(l *schema.Layout, c schema.Column, forAdd bool) string {
 	var b strings.Builder
 	b.WriteString(pgident.Quote(c.Name))
 	b.WriteByte(' ')
 	b.WriteString(sqlType(l, c))
-	if c.Type == "id" && l.IDMode == betterauth.IDModeUUID && c.References == nil {
+	if c.Type == "id" && l.IDMode == schema.IDModeUUID && c.References == nil {
 		b.WriteString(" default pg_catalog.gen_random_uuid()")
 	}
 	if c.DefaultNow {
@@ -193,7 +193,7 @@ func columnDDL(l *betterauth.Layout, c betterauth.Column, forAdd bool) string {
 
 // createTableDDL creates a table of an extension as Better Auth's migrator
 // creates a plugin's: id first, unique fields inline, indexes afterwards.
-func createTableDDL(l *betterauth.Layout, t *betterauth.Table) string {
+func createTableDDL(l *schema.Layout, t *schema.Table) string {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = columnDDL(l, c, false)
@@ -201,30 +201,30 @@ func createTableDDL(l *betterauth.Layout, t *betterauth.Table) string {
 	return fmt.Sprintf("create table if not exists %s (%s)", pgident.Quote(t.Name), strings.Join(cols, ", "))
 }
 
-func sqlType(l *betterauth.Layout, c betterauth.Column) string {
+func sqlType(l *schema.Layout, c schema.Column) string {
 	switch c.Type {
 	case "id":
-		if l.IDMode == betterauth.IDModeUUID {
+		if l.IDMode == schema.IDModeUUID {
 			return "uuid"
 		}
 		return "text"
-	case betterauth.FieldNumber:
+	case schema.FieldNumber:
 		if c.BigInt {
 			return "bigint"
 		}
 		return "integer"
-	case betterauth.FieldBoolean:
+	case schema.FieldBoolean:
 		return "boolean"
-	case betterauth.FieldDate:
+	case schema.FieldDate:
 		return l.TimestampType
-	case betterauth.FieldJSON:
+	case schema.FieldJSON:
 		return "jsonb"
 	}
 	return "text"
 }
 
 // literal renders a normalized default value as SQL.
-func literal(c betterauth.Column) string {
+func literal(c schema.Column) string {
 	switch v := c.Default.(type) {
 	case string:
 		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
@@ -249,8 +249,8 @@ func literal(c betterauth.Column) string {
 //
 // With extensions, Up also creates their tables (the tables they reference
 // first) and adds their fields, as Better Auth's migrator does for plugins.
-func Up(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema, ext ...betterauth.SchemaExtension) error {
-	_, err := Apply(ctx, pool, schema, ext...)
+func Up(ctx context.Context, pool *pgxpool.Pool, sch schema.Schema, ext ...schema.Extension) error {
+	_, err := Apply(ctx, pool, sch, ext...)
 	return err
 }
 
@@ -317,8 +317,8 @@ func (r Report) String() string {
 // report may also count what they created. When the result does not pass
 // Check, the error wraps ErrMismatch and names the problems, and the
 // report lists them.
-func Apply(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema, ext ...betterauth.SchemaExtension) (Report, error) {
-	l, err := schema.Layout(ext...)
+func Apply(ctx context.Context, pool *pgxpool.Pool, sch schema.Schema, ext ...schema.Extension) (Report, error) {
+	l, err := sch.Layout(ext...)
 	if err != nil {
 		return Report{}, fmt.Errorf("migrations: %w", err)
 	}
@@ -326,7 +326,7 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema, ex
 	if err != nil {
 		return Report{}, err
 	}
-	files, err := Files(schema, ext...)
+	files, err := Files(sch, ext...)
 	if err != nil {
 		return Report{}, err
 	}
@@ -355,7 +355,7 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, schema betterauth.Schema, ex
 }
 
 // diff lists what after has and before lacked, in the layout's order.
-func diff(l *betterauth.Layout, before, after *dbState) Report {
+func diff(l *schema.Layout, before, after *dbState) Report {
 	var r Report
 	for _, t := range l.Tables() {
 		cols, ok := after.columns[t.Name]
@@ -391,7 +391,7 @@ func diff(l *betterauth.Layout, before, after *dbState) Report {
 }
 
 // runFiles applies the rendered files with golang-migrate over pool.
-func runFiles(files []File, pool *pgxpool.Pool, l *betterauth.Layout) error {
+func runFiles(files []File, pool *pgxpool.Pool, l *schema.Layout) error {
 	mfs := fstest.MapFS{}
 	for _, f := range files {
 		mfs[f.Name] = &fstest.MapFile{Data: []byte(f.SQL)}
@@ -422,7 +422,7 @@ func runFiles(files []File, pool *pgxpool.Pool, l *betterauth.Layout) error {
 
 // complete adds what the layout has and the database lacks, in one
 // transaction under an advisory lock.
-func complete(ctx context.Context, pool *pgxpool.Pool, l *betterauth.Layout) error {
+func complete(ctx context.Context, pool *pgxpool.Pool, l *schema.Layout) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock(hashtext($1))", "betterauth:"+l.MigrationsTable); err != nil {
 			return fmt.Errorf("migrations: lock: %w", err)
@@ -462,7 +462,7 @@ func complete(ctx context.Context, pool *pgxpool.Pool, l *betterauth.Layout) err
 					return fmt.Errorf("migrations: adding %s.%s: %w", t.Name, c.Name, err)
 				}
 				if unique {
-					name := pgident.Quote(betterauth.IndexName(t.Name+"_"+c.Name, "_uidx"))
+					name := pgident.Quote(schema.IndexName(t.Name+"_"+c.Name, "_uidx"))
 					stmt = fmt.Sprintf("create unique index if not exists %s on %s (%s)", name, pgident.Quote(t.Name), pgident.Quote(c.Name))
 					if _, err := tx.Exec(ctx, stmt); err != nil {
 						return fmt.Errorf("migrations: unique index on %s.%s: %w", t.Name, c.Name, err)

@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -65,10 +65,10 @@ var extraIndexes = []string{
 func TestUpMatchesBetterAuthSchema(t *testing.T) {
 	for _, c := range []struct {
 		layout string
-		schema betterauth.Schema
+		sch    schema.Schema
 	}{
-		{"ba-pg-schema", betterauth.Schema{}},
-		{"ba-pg-schema-uuid", betterauth.Schema{IDMode: betterauth.IDModeUUID}},
+		{"ba-pg-schema", schema.Schema{}},
+		{"ba-pg-schema-uuid", schema.Schema{IDMode: schema.IDModeUUID}},
 	} {
 		t.Run(c.layout, func(t *testing.T) {
 			ref := pgtest.NewDatabase(t)
@@ -79,7 +79,7 @@ func TestUpMatchesBetterAuthSchema(t *testing.T) {
 			want = append(want, extraIndexes...)
 
 			ours := pool(t, pgtest.NewDatabase(t))
-			require.NoError(t, migrations.Up(context.Background(), ours, c.schema))
+			require.NoError(t, migrations.Up(context.Background(), ours, c.sch))
 			got := fingerprint(t, ours, "betterauth_schema_migrations")
 			assert.ElementsMatch(t, want, got)
 		})
@@ -91,12 +91,12 @@ func TestUpMatchesBetterAuthSchema(t *testing.T) {
 func TestUpAdoptsExistingDatabases(t *testing.T) {
 	for _, c := range []struct {
 		layout string
-		schema betterauth.Schema
+		sch    schema.Schema
 	}{
-		{"ba-pg-schema", betterauth.Schema{}},
-		{"ba-pg-schema-uuid", betterauth.Schema{IDMode: betterauth.IDModeUUID}},
-		{"ba-drizzle", betterauth.DrizzleSchema()},
-		{"seed-drizzle", betterauth.Schema{IDMode: betterauth.IDModeUUID, TimestampWithoutTimeZone: true}},
+		{"ba-pg-schema", schema.Schema{}},
+		{"ba-pg-schema-uuid", schema.Schema{IDMode: schema.IDModeUUID}},
+		{"ba-drizzle", schema.Drizzle()},
+		{"seed-drizzle", schema.Schema{IDMode: schema.IDModeUUID, TimestampWithoutTimeZone: true}},
 	} {
 		t.Run(c.layout, func(t *testing.T) {
 			ctx := context.Background()
@@ -105,10 +105,10 @@ func TestUpAdoptsExistingDatabases(t *testing.T) {
 			require.NoError(t, err)
 			pgtest.Exec(t, url, sql)
 			p := pool(t, url)
-			l, err := c.schema.Layout()
+			l, err := c.sch.Layout()
 			require.NoError(t, err)
 			id := "'00000000-0000-4000-8000-000000000001'"
-			if c.schema.IDMode == "" {
+			if c.sch.IDMode == "" {
 				id = "'existinguser0000000000000000000'"
 			}
 			_, err = p.Exec(ctx, fmt.Sprintf(`insert into "user" (id, name, email, %q, %q, %q) values (%s, 'Old', 'old@example.com', true, '2025-01-01', '2025-01-01')`,
@@ -116,9 +116,9 @@ func TestUpAdoptsExistingDatabases(t *testing.T) {
 			require.NoError(t, err)
 			before := fingerprint(t, p, "betterauth_schema_migrations")
 
-			require.NoError(t, migrations.Up(ctx, p, c.schema))
+			require.NoError(t, migrations.Up(ctx, p, c.sch))
 			after := fingerprint(t, p, "betterauth_schema_migrations")
-			require.NoError(t, migrations.Up(ctx, p, c.schema), "a second run is a no-op")
+			require.NoError(t, migrations.Up(ctx, p, c.sch), "a second run is a no-op")
 			assert.Equal(t, after, fingerprint(t, p, "betterauth_schema_migrations"))
 
 			for _, line := range before {
@@ -132,7 +132,7 @@ func TestUpAdoptsExistingDatabases(t *testing.T) {
 			var name string
 			require.NoError(t, p.QueryRow(ctx, `select name from "user"`).Scan(&name))
 			assert.Equal(t, "Old", name)
-			problems, err := migrations.Check(ctx, p, c.schema)
+			problems, err := migrations.Check(ctx, p, c.sch)
 			require.NoError(t, err)
 			for _, pr := range problems {
 				assert.False(t, pr.Fatal, "after Up: %s", pr)
@@ -155,7 +155,7 @@ func TestUpConcurrentReplicas(t *testing.T) {
 				return
 			}
 			defer p.Close()
-			errs <- migrations.Up(context.Background(), p, betterauth.Schema{})
+			errs <- migrations.Up(context.Background(), p, schema.Schema{})
 		}()
 	}
 	wg.Wait()
@@ -163,7 +163,7 @@ func TestUpConcurrentReplicas(t *testing.T) {
 	for err := range errs {
 		assert.NoError(t, err)
 	}
-	problems, err := migrations.Check(context.Background(), pool(t, url), betterauth.Schema{})
+	problems, err := migrations.Check(context.Background(), pool(t, url), schema.Schema{})
 	require.NoError(t, err)
 	assert.Empty(t, problems)
 }
@@ -171,15 +171,15 @@ func TestUpConcurrentReplicas(t *testing.T) {
 func TestCheckNamesWhatIsMissing(t *testing.T) {
 	ctx := context.Background()
 	p := pool(t, pgtest.NewDatabase(t))
-	problems, err := migrations.Check(ctx, p, betterauth.Schema{})
+	problems, err := migrations.Check(ctx, p, schema.Schema{})
 	require.NoError(t, err)
 	require.Len(t, problems, 4, "an empty database misses the four tables")
 	assert.Contains(t, problems[0].Message, `table "user"`)
 
-	require.NoError(t, migrations.Up(ctx, p, betterauth.Schema{}))
+	require.NoError(t, migrations.Up(ctx, p, schema.Schema{}))
 	_, err = p.Exec(ctx, `alter table "session" drop column "userAgent"; drop index "verification_expiresAt_idx"; alter table "account" alter column "scope" type integer using null`)
 	require.NoError(t, err)
-	problems, err = migrations.Check(ctx, p, betterauth.Schema{})
+	problems, err = migrations.Check(ctx, p, schema.Schema{})
 	require.NoError(t, err)
 	var msgs []string
 	for _, pr := range problems {
@@ -194,8 +194,8 @@ func TestCheckNamesWhatIsMissing(t *testing.T) {
 
 	// A uuid database checked against the default (text id) configuration.
 	uuidDB := pool(t, pgtest.NewDatabase(t))
-	require.NoError(t, migrations.Up(ctx, uuidDB, betterauth.Schema{IDMode: betterauth.IDModeUUID}))
-	problems, err = migrations.Check(ctx, uuidDB, betterauth.Schema{})
+	require.NoError(t, migrations.Up(ctx, uuidDB, schema.Schema{IDMode: schema.IDModeUUID}))
+	problems, err = migrations.Check(ctx, uuidDB, schema.Schema{})
 	require.NoError(t, err)
 	require.NotEmpty(t, problems)
 	assert.Contains(t, problems[0].Message, "is uuid, but the default IDMode")
@@ -204,18 +204,18 @@ func TestCheckNamesWhatIsMissing(t *testing.T) {
 func TestUpAddsFieldsLater(t *testing.T) {
 	ctx := context.Background()
 	p := pool(t, pgtest.NewDatabase(t))
-	require.NoError(t, migrations.Up(ctx, p, betterauth.Schema{}))
+	require.NoError(t, migrations.Up(ctx, p, schema.Schema{}))
 	_, err := p.Exec(ctx, `insert into "user" values ('u1', 'A', 'a@example.com', false, null, now(), now())`)
 	require.NoError(t, err)
 
-	with := func(fields map[string]betterauth.AdditionalField) betterauth.Schema {
-		return betterauth.Schema{User: betterauth.ModelSchema{AdditionalFields: fields}}
+	with := func(fields map[string]schema.AdditionalField) schema.Schema {
+		return schema.Schema{User: schema.ModelSchema{AdditionalFields: fields}}
 	}
 	// An optional, indexed field and a required one with a default are added.
-	s := with(map[string]betterauth.AdditionalField{
-		"nickname": {Type: betterauth.FieldString, Optional: true, Index: true},
-		"role":     {Type: betterauth.FieldString, DefaultValue: "member"},
-		"handle":   {Type: betterauth.FieldString, Optional: true, Unique: true},
+	s := with(map[string]schema.AdditionalField{
+		"nickname": {Type: schema.FieldString, Optional: true, Index: true},
+		"role":     {Type: schema.FieldString, DefaultValue: "member"},
+		"handle":   {Type: schema.FieldString, Optional: true, Unique: true},
 	})
 	require.NoError(t, migrations.Up(ctx, p, s))
 	var uidx string
@@ -229,7 +229,7 @@ func TestUpAddsFieldsLater(t *testing.T) {
 	assert.Empty(t, problems)
 
 	// A required field with no default cannot be added to a table with rows.
-	err = migrations.Up(ctx, p, with(map[string]betterauth.AdditionalField{"tier": {Type: betterauth.FieldNumber}}))
+	err = migrations.Up(ctx, p, with(map[string]schema.AdditionalField{"tier": {Type: schema.FieldNumber}}))
 	require.ErrorIs(t, err, migrations.ErrUnsafe)
 	var n int
 	require.NoError(t, p.QueryRow(ctx, `select count(*) from information_schema.columns where table_name = 'user' and column_name = 'tier'`).Scan(&n))
@@ -237,7 +237,7 @@ func TestUpAddsFieldsLater(t *testing.T) {
 }
 
 func TestGenerateOptions(t *testing.T) {
-	sql, err := migrations.Generate(betterauth.Schema{IDMode: betterauth.IDModeUUID, UsePlural: true, Naming: betterauth.NamingSnakeCase, TimestampWithoutTimeZone: true})
+	sql, err := migrations.Generate(schema.Schema{IDMode: schema.IDModeUUID, UsePlural: true, Naming: schema.NamingSnakeCase, TimestampWithoutTimeZone: true})
 	require.NoError(t, err)
 	assert.Contains(t, sql, `create table if not exists "users" ("id" uuid default pg_catalog.gen_random_uuid() not null primary key`)
 	assert.Contains(t, sql, `"email_verified" boolean not null`)
@@ -245,6 +245,6 @@ func TestGenerateOptions(t *testing.T) {
 	assert.Contains(t, sql, `"expires_at" timestamp not null`)
 	assert.Contains(t, sql, `create index if not exists "sessions_userId_idx" on "sessions" ("user_id")`)
 
-	_, err = migrations.Generate(betterauth.Schema{User: betterauth.ModelSchema{ModelName: "bad name"}})
-	assert.ErrorIs(t, err, betterauth.ErrInvalidSchema)
+	_, err = migrations.Generate(schema.Schema{User: schema.ModelSchema{ModelName: "bad name"}})
+	assert.ErrorIs(t, err, schema.ErrInvalidSchema)
 }

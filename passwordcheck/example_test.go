@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/passwordcheck"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
@@ -16,7 +17,7 @@ import (
 // fails with 503, as in Better Auth; PasswordCheckFailOpen would accept the
 // password instead.
 func Example() {
-	st, err := memstore.New(betterauth.Schema{})
+	st, err := memstore.New(schema.Schema{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -20,8 +20,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 func main() {
@@ -90,36 +90,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	var schema betterauth.Schema
+	var sch schema.Schema
 	if *config != "" {
 		var err error
-		if schema, err = loadConfig(*config); err != nil {
+		if sch, err = loadConfig(*config); err != nil {
 			fmt.Fprintf(stderr, "betterauth: %v\n", err)
 			return 2
 		}
 	}
 	if *drizzle {
-		schema.Naming, schema.TimestampWithoutTimeZone = betterauth.NamingSnakeCase, true
+		sch.Naming, sch.TimestampWithoutTimeZone = schema.NamingSnakeCase, true
 	}
 	if *snake {
-		schema.Naming = betterauth.NamingSnakeCase
+		sch.Naming = schema.NamingSnakeCase
 	}
 	if *noTZ {
-		schema.TimestampWithoutTimeZone = true
+		sch.TimestampWithoutTimeZone = true
 	}
 	if *plural {
-		schema.UsePlural = true
+		sch.UsePlural = true
 	}
 	if *uuid {
-		schema.IDMode = betterauth.IDModeUUID
+		sch.IDMode = schema.IDModeUUID
 	}
-	if _, err := schema.Layout(); err != nil {
+	if _, err := sch.Layout(); err != nil {
 		fmt.Fprintf(stderr, "betterauth: %v\n", err)
 		return 2
 	}
 
 	if cmd == "generate" {
-		sql, err := migrations.Generate(schema)
+		sql, err := migrations.Generate(sch)
 		if err != nil {
 			fmt.Fprintf(stderr, "betterauth: %v\n", err)
 			return 1
@@ -150,7 +150,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	if cmd == "migrate" {
-		report, err := migrations.Apply(ctx, pool, schema)
+		report, err := migrations.Apply(ctx, pool, sch)
 		if err != nil && !errors.Is(err, migrations.ErrMismatch) {
 			fmt.Fprintf(stderr, "betterauth: migrate: %v\n", err)
 			return 1
@@ -177,7 +177,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	problems, err := migrations.Check(ctx, pool, schema)
+	problems, err := migrations.Check(ctx, pool, sch)
 	if err != nil {
 		fmt.Fprintf(stderr, "betterauth: check: %v\n", err)
 		return 1
@@ -197,12 +197,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func loadConfig(path string) (betterauth.Schema, error) {
+func loadConfig(path string) (schema.Schema, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return betterauth.Schema{}, fmt.Errorf("config: %w", err)
+		return schema.Schema{}, fmt.Errorf("config: %w", err)
 	}
-	s, err := betterauth.ParseSchemaJSON(raw)
+	s, err := schema.ParseJSON(raw)
 	if err != nil {
 		return s, fmt.Errorf("config %s: %w", path, err)
 	}

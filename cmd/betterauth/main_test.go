@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -28,7 +28,7 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 func TestGenerate(t *testing.T) {
 	code, out, _ := runCLI(t, "generate")
 	require.Equal(t, 0, code)
-	want, err := migrations.Generate(betterauth.Schema{})
+	want, err := migrations.Generate(schema.Schema{})
 	require.NoError(t, err)
 	assert.Equal(t, want, out)
 

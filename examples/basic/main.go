@@ -75,6 +75,7 @@ import (
 	"github.com/go-betterauth/betterauth/migrations"
 	"github.com/go-betterauth/betterauth/plugins/bearer"
 	"github.com/go-betterauth/betterauth/plugins/jwt"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
@@ -102,20 +103,20 @@ func env(key, def string) string {
 func run(ctx context.Context, logger *slog.Logger) error {
 	port := env("PORT", "8080")
 	baseURL := env("BETTER_AUTH_URL", "http://localhost:"+port)
-	schema := betterauth.Schema{}
+	sch := schema.Schema{}
 	if path := os.Getenv("BETTER_AUTH_SCHEMA"); path != "" {
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("BETTER_AUTH_SCHEMA: %w", err)
 		}
-		if schema, err = betterauth.ParseSchemaJSON(raw); err != nil {
+		if sch, err = schema.ParseJSON(raw); err != nil {
 			return fmt.Errorf("BETTER_AUTH_SCHEMA %s: %w", path, err)
 		}
 	}
 	switch mode := os.Getenv("BETTER_AUTH_ID_MODE"); mode {
 	case "", "default":
 	case "uuid":
-		schema.IDMode = betterauth.IDModeUUID
+		sch.IDMode = schema.IDModeUUID
 	default:
 		return fmt.Errorf("BETTER_AUTH_ID_MODE %q: want uuid or nothing", mode)
 	}
@@ -132,7 +133,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	var store betterauth.Store
 	if dsn := os.Getenv("DATABASE_URL"); dsn == "" {
 		logger.Info("basic: store: in memory (set DATABASE_URL for PostgreSQL); everything is lost on exit")
-		st, err := memstore.New(schema, exts...)
+		st, err := memstore.New(sch, exts...)
 		if err != nil {
 			return err
 		}
@@ -143,17 +144,17 @@ func run(ctx context.Context, logger *slog.Logger) error {
 			return fmt.Errorf("database: %w", err)
 		}
 		defer pool.Close()
-		report, err := migrations.Apply(ctx, pool, schema, exts...)
+		report, err := migrations.Apply(ctx, pool, sch, exts...)
 		if err != nil {
 			return err
 		}
 		idMode := "text"
-		if schema.IDMode == betterauth.IDModeUUID {
+		if sch.IDMode == schema.IDModeUUID {
 			idMode = "uuid"
 		}
 		logger.Info("basic: store: PostgreSQL, migrations applied", "idMode", idMode,
 			"tablesCreated", len(report.Tables), "columnsAdded", len(report.Columns), "indexesCreated", len(report.Indexes))
-		st, err := pgstore.New(pool, schema, exts...)
+		st, err := pgstore.New(pool, sch, exts...)
 		if err != nil {
 			return err
 		}

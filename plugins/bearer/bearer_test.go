@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/plugins/bearer"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
@@ -38,7 +39,7 @@ func loadGolden(t *testing.T) golden {
 func newPlugin(t *testing.T, secret string, opts bearer.Options) *bearer.Plugin {
 	t.Helper()
 	p := bearer.New(opts)
-	st, err := memstore.New(betterauth.Schema{})
+	st, err := memstore.New(schema.Schema{})
 	require.NoError(t, err)
 	_, err = betterauth.New(betterauth.Config{Store: st, Secret: secret, BaseURL: "http://localhost:3000", Plugins: []betterauth.Plugin{p}})
 	require.NoError(t, err)

@@ -8,13 +8,14 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/plugins/bearer"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
 // A client without cookies signs up, keeps the set-auth-token header and
 // sends it back as a bearer.
 func ExampleNew() {
-	store, err := memstore.New(betterauth.Schema{})
+	store, err := memstore.New(schema.Schema{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/plugins/jwt"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
@@ -17,7 +18,7 @@ import (
 // mount the handler. GET /api/auth/jwks then serves the public keys.
 func ExampleNew() {
 	plugins := []betterauth.Plugin{jwt.New(jwt.Options{})}
-	store, err := memstore.New(betterauth.Schema{}, betterauth.PluginSchemas(plugins...)...)
+	store, err := memstore.New(schema.Schema{}, betterauth.PluginSchemas(plugins...)...)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func ExampleNew() {
 // token for a service call, checked with the same keys.
 func ExamplePlugin_Sign() {
 	p := jwt.New(jwt.Options{})
-	store, err := memstore.New(betterauth.Schema{}, betterauth.PluginSchemas(p)...)
+	store, err := memstore.New(schema.Schema{}, betterauth.PluginSchemas(p)...)
 	if err != nil {
 		log.Fatal(err)
 	}

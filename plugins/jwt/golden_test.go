@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/plugins/jwt"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
@@ -71,14 +72,14 @@ func TestGoldenBetterAuthKeys(t *testing.T) {
 		t.Run(g.Name, func(t *testing.T) {
 			ctx := context.Background()
 			p := jwt.New(jwt.Options{Algorithm: jwt.Algorithm(g.Alg), DisablePrivateKeyEncryption: g.PluginOptions.JWKS.DisablePrivateKeyEncryption})
-			ms, err := memstore.New(betterauth.Schema{}, betterauth.PluginSchemas(p)...)
+			ms, err := memstore.New(schema.Schema{}, betterauth.PluginSchemas(p)...)
 			require.NoError(t, err)
 			now := time.Unix(g.IssuedAt, 0)
 			_, err = betterauth.New(betterauth.Config{Store: ms, Secret: g.Secret, BaseURL: g.BaseURL,
 				Now: func() time.Time { return now }, Plugins: []betterauth.Plugin{p}})
 			require.NoError(t, err)
 			for _, r := range g.Rows {
-				rec := betterauth.Record{"id": r.ID, "publicKey": r.PublicKey, "privateKey": r.PrivateKey, "createdAt": r.CreatedAt}
+				rec := schema.Record{"id": r.ID, "publicKey": r.PublicKey, "privateKey": r.PrivateKey, "createdAt": r.CreatedAt}
 				if r.ExpiresAt != nil {
 					rec["expiresAt"] = *r.ExpiresAt
 				}
@@ -114,7 +115,7 @@ func TestGoldenBetterAuthKeys(t *testing.T) {
 			}
 			_, err = p.Verify(ctx, tok)
 			require.NoError(t, err)
-			rows, err := ms.FindMany(ctx, jwt.Model, betterauth.Query{})
+			rows, err := ms.FindMany(ctx, jwt.Model, schema.Query{})
 			require.NoError(t, err)
 			assert.Len(t, rows, len(g.Rows), "Better Auth's key is used; none is made")
 		})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/plugins/jwt"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
@@ -49,7 +50,7 @@ type countingStore struct {
 
 var errDown = errors.New("connection refused")
 
-func (s *countingStore) FindMany(ctx context.Context, model string, q betterauth.Query) ([]betterauth.Record, error) {
+func (s *countingStore) FindMany(ctx context.Context, model string, q schema.Query) ([]schema.Record, error) {
 	if s.down.Load() {
 		return nil, errDown
 	}
@@ -59,7 +60,7 @@ func (s *countingStore) FindMany(ctx context.Context, model string, q betterauth
 	return s.Store.FindMany(ctx, model, q)
 }
 
-func (s *countingStore) Insert(ctx context.Context, model string, r betterauth.Record) (betterauth.Record, error) {
+func (s *countingStore) Insert(ctx context.Context, model string, r schema.Record) (schema.Record, error) {
 	if s.down.Load() {
 		return nil, errDown
 	}
@@ -91,7 +92,7 @@ func newEnvTB(t testing.TB, opts jwt.Options) *env {
 func newEnvWith(t testing.TB, p *jwt.Plugin, more ...betterauth.Plugin) *env {
 	t.Helper()
 	plugins := append(more, p)
-	ms, err := memstore.New(betterauth.Schema{}, betterauth.PluginSchemas(plugins...)...)
+	ms, err := memstore.New(schema.Schema{}, betterauth.PluginSchemas(plugins...)...)
 	require.NoError(t, err)
 	st := &countingStore{Store: ms}
 	c := &clock{t: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // ID is the plugin's id, as Better Auth's.
@@ -150,14 +151,14 @@ func (p *Plugin) ID() string { return ID }
 
 // Schema declares Better Auth's jwks table: id, publicKey, privateKey,
 // createdAt (no default, as Better Auth makes it), expiresAt, alg, crv.
-func (p *Plugin) Schema() betterauth.SchemaExtension {
-	str := betterauth.AdditionalField{Type: betterauth.FieldString}
-	optStr := betterauth.AdditionalField{Type: betterauth.FieldString, Optional: true}
-	return betterauth.SchemaExtension{Tables: []betterauth.TableDef{{Model: Model, Fields: []betterauth.FieldDef{
+func (p *Plugin) Schema() schema.Extension {
+	str := schema.AdditionalField{Type: schema.FieldString}
+	optStr := schema.AdditionalField{Type: schema.FieldString, Optional: true}
+	return schema.Extension{Tables: []schema.TableDef{{Model: Model, Fields: []schema.FieldDef{
 		{Name: "publicKey", AdditionalField: str},
 		{Name: "privateKey", AdditionalField: str},
-		{Name: "createdAt", AdditionalField: betterauth.AdditionalField{Type: betterauth.FieldDate}},
-		{Name: "expiresAt", AdditionalField: betterauth.AdditionalField{Type: betterauth.FieldDate, Optional: true}},
+		{Name: "createdAt", AdditionalField: schema.AdditionalField{Type: schema.FieldDate}},
+		{Name: "expiresAt", AdditionalField: schema.AdditionalField{Type: schema.FieldDate, Optional: true}},
 		{Name: "alg", AdditionalField: optStr},
 		{Name: "crv", AdditionalField: optStr},
 	}}}}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/plugins/jwt"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 func TestTokenIsBetterAuths(t *testing.T) {
@@ -60,7 +61,7 @@ func TestJWKSIsBetterAuths(t *testing.T) {
 	assert.Equal(t, "EdDSA", k["alg"])
 	assert.Equal(t, "Ed25519", k["crv"])
 	assert.Equal(t, "OKP", k["kty"])
-	rows, err := e.store.FindMany(context.Background(), jwt.Model, betterauth.Query{})
+	rows, err := e.store.FindMany(context.Background(), jwt.Model, schema.Query{})
 	require.NoError(t, err)
 	require.Len(t, rows, 1)
 	assert.Equal(t, rows[0]["id"], k["kid"])
@@ -73,7 +74,7 @@ func TestKeyRowIsStoredAsBetterAuthStoresIt(t *testing.T) {
 		e := newEnv(t, jwt.Options{DisablePrivateKeyEncryption: plain})
 		cookie, _ := e.signIn(t, "ada@example.com")
 		e.token(t, cookie)
-		rows, err := e.store.FindMany(context.Background(), jwt.Model, betterauth.Query{})
+		rows, err := e.store.FindMany(context.Background(), jwt.Model, schema.Query{})
 		require.NoError(t, err)
 		require.Len(t, rows, 1)
 		r := rows[0]
@@ -188,7 +189,7 @@ func TestKeysOfAnotherServerAreUsed(t *testing.T) {
 	}
 	assert.Equal(t, []string{first, second}, kids, "published at once, the old key within its grace period")
 	assert.Equal(t, second, kidOf(t, e.token(t, cookie)), "this server signs with the other's key")
-	rows, err := e.store.FindMany(context.Background(), jwt.Model, betterauth.Query{})
+	rows, err := e.store.FindMany(context.Background(), jwt.Model, schema.Query{})
 	require.NoError(t, err)
 	assert.Len(t, rows, 2, "no third key")
 }
@@ -216,7 +217,7 @@ func TestConcurrentFirstUseMakesOneKey(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	rows, err := e.store.FindMany(context.Background(), jwt.Model, betterauth.Query{})
+	rows, err := e.store.FindMany(context.Background(), jwt.Model, schema.Query{})
 	require.NoError(t, err)
 	assert.Len(t, rows, 1)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // keyParams say how to make a key of one algorithm.
@@ -181,7 +182,7 @@ func (p *Plugin) signingKey(ctx context.Context) (*signingKey, error) {
 // sign it also prepares the signing key.
 func (p *Plugin) load(ctx context.Context, sign bool) (*keySet, error) {
 	now := p.auth.Now()
-	rows, err := p.store.FindMany(ctx, Model, betterauth.Query{OrderBy: "createdAt", Desc: true})
+	rows, err := p.store.FindMany(ctx, Model, schema.Query{OrderBy: "createdAt", Desc: true})
 	if err != nil {
 		return nil, storeErr("reading the jwks table", err)
 	}
@@ -230,7 +231,7 @@ func (p *Plugin) pickSigningKey(keys []*storedKey, now time.Time) *storedKey {
 	return anyAlg
 }
 
-func (p *Plugin) parseRow(r betterauth.Record) (*storedKey, error) {
+func (p *Plugin) parseRow(r schema.Record) (*storedKey, error) {
 	k := &storedKey{alg: p.opts.Algorithm}
 	var ok bool
 	if k.kid, ok = r["id"].(string); !ok {
@@ -326,7 +327,7 @@ func (p *Plugin) createKey(ctx context.Context) error {
 		stored = string(quote(ct))
 	}
 	now := p.auth.Now()
-	rec := betterauth.Record{"publicKey": pubJSON, "privateKey": stored, "createdAt": now, "alg": string(kp.alg)}
+	rec := schema.Record{"publicKey": pubJSON, "privateKey": stored, "createdAt": now, "alg": string(kp.alg)}
 	if kp.crv != "" {
 		rec["crv"] = kp.crv
 	}
@@ -397,7 +398,7 @@ type undefined struct{}
 // storeErr wraps a store failure as betterauth.ErrUnavailable (503), and
 // keeps the store's own sentinels (a schema mistake is no outage).
 func storeErr(op string, err error) error {
-	for _, s := range []error{betterauth.ErrUnavailable, betterauth.ErrInvalidSchema, betterauth.ErrInvalidField, betterauth.ErrNotFound, betterauth.ErrConflict} {
+	for _, s := range []error{betterauth.ErrUnavailable, schema.ErrInvalidSchema, schema.ErrInvalidField, betterauth.ErrNotFound, betterauth.ErrConflict} {
 		if errors.Is(err, s) {
 			return fmt.Errorf("jwt: %s: %w", op, err)
 		}

@@ -13,19 +13,20 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/plugins/jwt"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // onlyRow returns the single jwks row of e's table.
-func onlyRow(t *testing.T, e *env) betterauth.Record {
+func onlyRow(t *testing.T, e *env) schema.Record {
 	t.Helper()
-	rows, err := e.store.FindMany(context.Background(), jwt.Model, betterauth.Query{})
+	rows, err := e.store.FindMany(context.Background(), jwt.Model, schema.Query{})
 	require.NoError(t, err)
 	require.Len(t, rows, 1)
 	return rows[0]
 }
 
 // privateJWK decrypts a row's private key as the plugin stores it.
-func privateJWK(t *testing.T, e *env, r betterauth.Record) jose.JSONWebKey {
+func privateJWK(t *testing.T, e *env, r schema.Record) jose.JSONWebKey {
 	t.Helper()
 	var hex string
 	require.NoError(t, json.Unmarshal([]byte(r["privateKey"].(string)), &hex))
@@ -63,7 +64,7 @@ func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // copyRow puts a row of one table into another with a new createdAt, as a
 // server with other options sharing the table would have made it.
-func copyRow(t *testing.T, from, to *env, createdAt time.Time, change func(betterauth.Record)) string {
+func copyRow(t *testing.T, from, to *env, createdAt time.Time, change func(schema.Record)) string {
 	t.Helper()
 	r := onlyRow(t, from)
 	r["createdAt"] = createdAt
@@ -108,7 +109,7 @@ func TestPrivateMaterialIsNeverPublished(t *testing.T) {
 	_, err := src.p.Sign(context.Background(), map[string]any{"sub": "x"})
 	require.NoError(t, err)
 	e := newEnv(t, jwt.Options{DisablePrivateKeyEncryption: true})
-	copyRow(t, src, e, e.clock.Now(), func(r betterauth.Record) { r["publicKey"] = r["privateKey"] })
+	copyRow(t, src, e, e.clock.Now(), func(r schema.Record) { r["publicKey"] = r["privateKey"] })
 	body := e.get(t, "/jwks", "").Body.String()
 	assert.NotContains(t, body, `"d"`)
 }
@@ -118,12 +119,12 @@ func TestVersionedSecretsAreNamed(t *testing.T) {
 	_, err := src.p.Sign(context.Background(), map[string]any{"sub": "x"})
 	require.NoError(t, err)
 	e := newEnv(t, jwt.Options{})
-	copyRow(t, src, e, e.clock.Now(), func(r betterauth.Record) { r["privateKey"] = `"$ba$2$00ff"` })
+	copyRow(t, src, e, e.clock.Now(), func(r schema.Record) { r["privateKey"] = `"$ba$2$00ff"` })
 	_, err = e.p.Sign(context.Background(), map[string]any{"sub": "x"})
 	assert.ErrorContains(t, err, "versioned secrets")
 
 	plain := newEnv(t, jwt.Options{})
-	copyRow(t, src, plain, plain.clock.Now(), func(r betterauth.Record) { r["privateKey"] = strings.Repeat("{", 1) + `"kty":"OKP"}` })
+	copyRow(t, src, plain, plain.clock.Now(), func(r schema.Record) { r["privateKey"] = strings.Repeat("{", 1) + `"kty":"OKP"}` })
 	_, err = plain.p.Sign(context.Background(), map[string]any{"sub": "x"})
 	assert.ErrorContains(t, err, "DisablePrivateKeyEncryption")
 }
@@ -135,7 +136,7 @@ func TestJWKSOrderForRowsWithoutCrv(t *testing.T) {
 	_, err := es.p.Sign(context.Background(), map[string]any{"sub": "x"})
 	require.NoError(t, err)
 	e := newEnv(t, jwt.Options{Algorithm: jwt.ES256})
-	copyRow(t, es, e, e.clock.Now(), func(r betterauth.Record) { r["crv"] = nil })
+	copyRow(t, es, e, e.clock.Now(), func(r schema.Record) { r["crv"] = nil })
 	var body struct{ Keys []json.RawMessage }
 	require.NoError(t, json.Unmarshal(e.get(t, "/jwks", "").Body.Bytes(), &body))
 	require.Len(t, body.Keys, 1)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/plugins/jwt"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
@@ -41,7 +42,7 @@ func TestAlgorithms(t *testing.T) {
 			require.NoError(t, json.Unmarshal(e.get(t, "/jwks", "").Body.Bytes(), &body))
 			require.Len(t, body.Keys, 1)
 			assert.Equal(t, tc.jwkOrder, keyOrder(t, body.Keys[0]))
-			rows, err := e.store.FindMany(context.Background(), jwt.Model, betterauth.Query{})
+			rows, err := e.store.FindMany(context.Background(), jwt.Model, schema.Query{})
 			require.NoError(t, err)
 			assert.Equal(t, tc.crv, rows[0]["crv"])
 			assert.Equal(t, string(tc.alg), rows[0]["alg"])
@@ -54,7 +55,7 @@ func TestRotationAndGracePeriod(t *testing.T) {
 	cookie, _ := e.signIn(t, "ada@example.com")
 	old := e.token(t, cookie)
 	oldKid := kidOf(t, old)
-	rows, err := e.store.FindMany(context.Background(), jwt.Model, betterauth.Query{})
+	rows, err := e.store.FindMany(context.Background(), jwt.Model, schema.Query{})
 	require.NoError(t, err)
 	assert.Equal(t, e.clock.Now().Add(time.Hour), rows[0]["expiresAt"])
 
@@ -207,14 +208,14 @@ func TestInvalidOptionsFailNew(t *testing.T) {
 		"negative rotat": {RotationInterval: -time.Second},
 	} {
 		p := jwt.New(opts)
-		ms, err := memstore.New(betterauth.Schema{}, betterauth.PluginSchemas(p)...)
+		ms, err := memstore.New(schema.Schema{}, betterauth.PluginSchemas(p)...)
 		require.NoError(t, err)
 		_, err = betterauth.New(betterauth.Config{Store: ms, Secret: testSecret, BaseURL: testBaseURL, Plugins: []betterauth.Plugin{p}})
 		assert.Error(t, err, name)
 	}
 	// Without the plugin's schema in the store, New says what to do.
 	p := jwt.New(jwt.Options{})
-	ms, err := memstore.New(betterauth.Schema{})
+	ms, err := memstore.New(schema.Schema{})
 	require.NoError(t, err)
 	_, err = betterauth.New(betterauth.Config{Store: ms, Secret: testSecret, BaseURL: testBaseURL, Plugins: []betterauth.Plugin{p}})
 	assert.ErrorContains(t, err, "PluginSchemas")

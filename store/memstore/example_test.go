@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
@@ -21,7 +22,7 @@ func meHandler(w http.ResponseWriter, r *http.Request) {
 // as in production, on an empty in-memory store, so tests need no database.
 // In a test, call t.Fatal instead of log.Fatal.
 func newTestAuth() *betterauth.Auth {
-	store, err := memstore.New(betterauth.Schema{}) // the production schema, if it has additional fields
+	store, err := memstore.New(schema.Schema{}) // the production schema, if it has additional fields
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -20,11 +20,12 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/randid"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // Store is an in-memory betterauth.Store. Use New; the zero value is not usable.
 type Store struct {
-	layout *betterauth.Layout
+	layout *schema.Layout
 	st     *state
 	tx     *data // non-nil inside InTx: the transaction's copy, already locked
 }
@@ -47,7 +48,7 @@ type data struct {
 	tokens   map[string]string // token -> session id
 	accounts map[string]row[betterauth.Account]
 	verifs   map[string]row[betterauth.Verification]
-	ext      map[string]map[string]betterauth.Record // model -> id -> row
+	ext      map[string]map[string]schema.Record // model -> id -> row
 }
 
 func newData() *data {
@@ -58,7 +59,7 @@ func newData() *data {
 		tokens:   map[string]string{},
 		accounts: map[string]row[betterauth.Account]{},
 		verifs:   map[string]row[betterauth.Verification]{},
-		ext:      map[string]map[string]betterauth.Record{},
+		ext:      map[string]map[string]schema.Record{},
 	}
 }
 
@@ -85,8 +86,8 @@ var (
 // New returns an empty store for the schema and its extensions (which
 // matter for additional fields, extension tables and the id mode). It
 // returns an error if the schema is invalid.
-func New(schema betterauth.Schema, ext ...betterauth.SchemaExtension) (*Store, error) {
-	layout, err := schema.Layout(ext...)
+func New(sch schema.Schema, ext ...schema.Extension) (*Store, error) {
+	layout, err := sch.Layout(ext...)
 	if err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
@@ -128,7 +129,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx better
 }
 
 func (s *Store) newID() (string, error) {
-	if s.layout.IDMode == betterauth.IDModeUUID {
+	if s.layout.IDMode == schema.IDModeUUID {
 		return randid.UUID()
 	}
 	return randid.ID()
@@ -296,7 +297,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		if !ok {
 			return notFound("user", id)
 		}
-		p, err := d.planDelete(s.layout, betterauth.ModelUser, "id", []any{id})
+		p, err := d.planDelete(s.layout, schema.ModelUser, "id", []any{id})
 		if err != nil {
 			return fmt.Errorf("memstore: delete user: %w", err)
 		}
@@ -753,4 +754,4 @@ func (s *Store) DeleteExpiredVerifications(ctx context.Context, now time.Time, l
 
 // Layout returns the resolved schema the store was built with; betterauth.New
 // takes Config.Schema from it.
-func (s *Store) Layout() *betterauth.Layout { return s.layout }
+func (s *Store) Layout() *schema.Layout { return s.layout }

@@ -6,32 +6,33 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/storetest"
 )
 
 func TestConformance(t *testing.T) {
-	schemas := map[string]betterauth.Schema{
+	schemas := map[string]schema.Schema{
 		"default": {},
-		"uuid":    {IDMode: betterauth.IDModeUUID},
+		"uuid":    {IDMode: schema.IDModeUUID},
 		"additional": {
-			User: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-				"role":     {Type: betterauth.FieldString, DefaultValue: "member"},
-				"age":      {Type: betterauth.FieldNumber, Optional: true},
-				"flags":    {Type: betterauth.FieldJSON},
-				"handle":   {Type: betterauth.FieldString, Unique: true},
-				"birthday": {Type: betterauth.FieldDate, Optional: true},
-				"premium":  {Type: betterauth.FieldBoolean, DefaultValue: false},
+			User: schema.ModelSchema{AdditionalFields: map[string]schema.AdditionalField{
+				"role":     {Type: schema.FieldString, DefaultValue: "member"},
+				"age":      {Type: schema.FieldNumber, Optional: true},
+				"flags":    {Type: schema.FieldJSON},
+				"handle":   {Type: schema.FieldString, Unique: true},
+				"birthday": {Type: schema.FieldDate, Optional: true},
+				"premium":  {Type: schema.FieldBoolean, DefaultValue: false},
 			}},
-			Session: betterauth.ModelSchema{AdditionalFields: map[string]betterauth.AdditionalField{
-				"activeOrganizationId": {Type: betterauth.FieldString, Optional: true},
+			Session: schema.ModelSchema{AdditionalFields: map[string]schema.AdditionalField{
+				"activeOrganizationId": {Type: schema.FieldString, Optional: true},
 			}},
 		},
 	}
-	for name, schema := range schemas {
+	for name, sch := range schemas {
 		t.Run(name, func(t *testing.T) {
-			storetest.Run(t, schema, func(t *testing.T) betterauth.Store {
-				st, err := memstore.New(schema)
+			storetest.Run(t, sch, func(t *testing.T) betterauth.Store {
+				st, err := memstore.New(sch)
 				require.NoError(t, err)
 				return st
 			})
@@ -40,13 +41,13 @@ func TestConformance(t *testing.T) {
 }
 
 func TestTableStoreConformance(t *testing.T) {
-	for name, schema := range map[string]betterauth.Schema{
+	for name, sch := range map[string]schema.Schema{
 		"default": {},
-		"uuid":    {IDMode: betterauth.IDModeUUID},
+		"uuid":    {IDMode: schema.IDModeUUID},
 	} {
 		t.Run(name, func(t *testing.T) {
-			storetest.RunTables(t, schema, func(t *testing.T) betterauth.Store {
-				st, err := memstore.New(schema, storetest.Extension())
+			storetest.RunTables(t, sch, func(t *testing.T) betterauth.Store {
+				st, err := memstore.New(sch, storetest.Extension())
 				require.NoError(t, err)
 				return st
 			})
@@ -55,6 +56,6 @@ func TestTableStoreConformance(t *testing.T) {
 }
 
 func TestNewRejectsBadSchema(t *testing.T) {
-	_, err := memstore.New(betterauth.Schema{User: betterauth.ModelSchema{ModelName: `user"; drop table x; --`}})
-	require.ErrorIs(t, err, betterauth.ErrInvalidSchema)
+	_, err := memstore.New(schema.Schema{User: schema.ModelSchema{ModelName: `user"; drop table x; --`}})
+	require.ErrorIs(t, err, schema.ErrInvalidSchema)
 }

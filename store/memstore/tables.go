@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // Rows of extension tables are Records that are never changed in place: an
 // update stores a new map, so a transaction's copy may share them.
 
-func cloneExt(ext map[string]map[string]betterauth.Record) map[string]map[string]betterauth.Record {
-	out := make(map[string]map[string]betterauth.Record, len(ext))
+func cloneExt(ext map[string]map[string]schema.Record) map[string]map[string]schema.Record {
+	out := make(map[string]map[string]schema.Record, len(ext))
 	for m, rows := range ext {
 		out[m] = maps.Clone(rows)
 	}
@@ -24,7 +25,7 @@ func cloneExt(ext map[string]map[string]betterauth.Record) map[string]map[string
 }
 
 // prepared normalizes dates as PostgreSQL keeps them.
-func prepared(t *betterauth.Table, r betterauth.Record) {
+func prepared(t *schema.Table, r schema.Record) {
 	for k, v := range r {
 		if tm, ok := v.(time.Time); ok {
 			r[k] = ts(tm)
@@ -34,11 +35,11 @@ func prepared(t *betterauth.Table, r betterauth.Record) {
 
 // out returns a copy of a stored row that the caller may change (JSON values
 // are decoded afresh).
-func out(t *betterauth.Table, r betterauth.Record) betterauth.Record {
-	c := make(betterauth.Record, len(t.Columns))
+func out(t *schema.Table, r schema.Record) schema.Record {
+	c := make(schema.Record, len(t.Columns))
 	for _, col := range t.Columns {
 		v := r[col.Field]
-		if col.Type == betterauth.FieldJSON && v != nil {
+		if col.Type == schema.FieldJSON && v != nil {
 			v, _ = col.Normalize(v)
 		}
 		c[col.Field] = v
@@ -54,7 +55,7 @@ func equal(a, b any) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-func matches(r betterauth.Record, where []betterauth.Where) bool {
+func matches(r schema.Record, where []schema.Where) bool {
 	for _, w := range where {
 		v := r[w.Field]
 		if w.Value == nil {
@@ -70,7 +71,7 @@ func matches(r betterauth.Record, where []betterauth.Where) bool {
 
 // check enforces unique fields and references for a row about to be stored
 // under id.
-func (d *data) check(l *betterauth.Layout, t *betterauth.Table, id string, r betterauth.Record) error {
+func (d *data) check(l *schema.Layout, t *schema.Table, id string, r schema.Record) error {
 	for _, c := range t.Columns {
 		v := r[c.Field]
 		if v == nil {
@@ -90,8 +91,8 @@ func (d *data) check(l *betterauth.Layout, t *betterauth.Table, id string, r bet
 	return nil
 }
 
-func (d *data) exists(l *betterauth.Layout, model, field string, v any) bool {
-	if model == betterauth.ModelUser {
+func (d *data) exists(l *schema.Layout, model, field string, v any) bool {
+	if model == schema.ModelUser {
 		id, _ := v.(string)
 		_, ok := d.users[id]
 		return ok
@@ -113,7 +114,7 @@ type deletePlan struct {
 // planDelete works out, without changing anything, what deleting the rows of
 // model whose field holds one of values does to the rows that reference
 // them: ErrConflict if a restricting reference is in the way.
-func (d *data) planDelete(l *betterauth.Layout, model, field string, values []any) (*deletePlan, error) {
+func (d *data) planDelete(l *schema.Layout, model, field string, values []any) (*deletePlan, error) {
 	p := &deletePlan{del: map[string]map[string]bool{}, null: map[string]map[string][]string{}}
 	return p, d.plan(l, p, model, func(f string) []any {
 		if f == field {
@@ -125,22 +126,22 @@ func (d *data) planDelete(l *betterauth.Layout, model, field string, values []an
 
 // plan follows the referrers of model; valuesOf gives the values of one
 // of its fields in the rows being deleted.
-func (d *data) plan(l *betterauth.Layout, p *deletePlan, model string, valuesOf func(field string) []any) error {
+func (d *data) plan(l *schema.Layout, p *deletePlan, model string, valuesOf func(field string) []any) error {
 	for _, ref := range l.Referrers(model) {
 		vals := valuesOf(ref.Column.References.Field)
 		if len(vals) == 0 {
 			continue
 		}
 		m := ref.Table.Model
-		var cascaded []betterauth.Record
+		var cascaded []schema.Record
 		for id, r := range d.ext[m] {
 			if p.del[m][id] || !slices.ContainsFunc(vals, func(v any) bool { return equal(r[ref.Column.Field], v) }) {
 				continue
 			}
 			switch ref.Column.References.OnDelete {
-			case betterauth.OnDeleteRestrict:
+			case schema.OnDeleteRestrict:
 				return fmt.Errorf("%s.%s still references the row: %w", m, ref.Column.Field, betterauth.ErrConflict)
-			case betterauth.OnDeleteSetNull:
+			case schema.OnDeleteSetNull:
 				if p.null[m] == nil {
 					p.null[m] = map[string][]string{}
 				}
@@ -192,7 +193,7 @@ func (d *data) apply(p *deletePlan) {
 	}
 }
 
-func (s *Store) extTable(op, model string) (*betterauth.Table, error) {
+func (s *Store) extTable(op, model string) (*schema.Table, error) {
 	t, err := s.layout.ExtensionTable(model)
 	if err != nil {
 		return nil, fmt.Errorf("memstore: %s: %w", op, err)
@@ -201,7 +202,7 @@ func (s *Store) extTable(op, model string) (*betterauth.Table, error) {
 }
 
 // Insert implements betterauth.TableStore.
-func (s *Store) Insert(ctx context.Context, model string, r betterauth.Record) (betterauth.Record, error) {
+func (s *Store) Insert(ctx context.Context, model string, r schema.Record) (schema.Record, error) {
 	t, err := s.extTable("insert", model)
 	if err != nil {
 		return nil, err
@@ -211,7 +212,7 @@ func (s *Store) Insert(ctx context.Context, model string, r betterauth.Record) (
 		return nil, fmt.Errorf("memstore: insert %s: %w", model, err)
 	}
 	prepared(t, rec)
-	var res betterauth.Record
+	var res schema.Record
 	err = s.do(ctx, func(d *data) error {
 		id, _ := rec["id"].(string)
 		if id == "" {
@@ -226,7 +227,7 @@ func (s *Store) Insert(ctx context.Context, model string, r betterauth.Record) (
 			return err
 		}
 		if d.ext[model] == nil {
-			d.ext[model] = map[string]betterauth.Record{}
+			d.ext[model] = map[string]schema.Record{}
 		}
 		d.ext[model][id] = rec
 		res = out(t, rec)
@@ -239,14 +240,14 @@ func (s *Store) Insert(ctx context.Context, model string, r betterauth.Record) (
 }
 
 // find returns the matching rows, ordered.
-func (d *data) find(t *betterauth.Table, q betterauth.Query) []betterauth.Record {
-	var rows []betterauth.Record
+func (d *data) find(t *schema.Table, q schema.Query) []schema.Record {
+	var rows []schema.Record
 	for _, r := range d.ext[t.Model] {
 		if matches(r, q.Where) {
 			rows = append(rows, r)
 		}
 	}
-	slices.SortFunc(rows, func(a, b betterauth.Record) int {
+	slices.SortFunc(rows, func(a, b schema.Record) int {
 		if q.OrderBy != "" {
 			c := compare(a[q.OrderBy], b[q.OrderBy])
 			if q.Desc {
@@ -294,7 +295,7 @@ func compare(a, b any) int {
 	return 0
 }
 
-func (s *Store) query(op, model string, q betterauth.Query) (*betterauth.Table, betterauth.Query, error) {
+func (s *Store) query(op, model string, q schema.Query) (*schema.Table, schema.Query, error) {
 	t, err := s.extTable(op, model)
 	if err != nil {
 		return nil, q, err
@@ -304,20 +305,20 @@ func (s *Store) query(op, model string, q betterauth.Query) (*betterauth.Table, 
 	}
 	if q.OrderBy != "" {
 		c, ok := t.Column(q.OrderBy)
-		if !ok || c.Type == betterauth.FieldJSON {
-			return nil, q, fmt.Errorf("memstore: %s %s: cannot order by %q: %w", op, model, q.OrderBy, betterauth.ErrInvalidField)
+		if !ok || c.Type == schema.FieldJSON {
+			return nil, q, fmt.Errorf("memstore: %s %s: cannot order by %q: %w", op, model, q.OrderBy, schema.ErrInvalidField)
 		}
 	}
 	return t, q, nil
 }
 
 // FindOne implements betterauth.TableStore.
-func (s *Store) FindOne(ctx context.Context, model string, where ...betterauth.Where) (betterauth.Record, error) {
-	t, q, err := s.query("find", model, betterauth.Query{Where: where, Limit: 1})
+func (s *Store) FindOne(ctx context.Context, model string, where ...schema.Where) (schema.Record, error) {
+	t, q, err := s.query("find", model, schema.Query{Where: where, Limit: 1})
 	if err != nil {
 		return nil, err
 	}
-	var res betterauth.Record
+	var res schema.Record
 	err = s.do(ctx, func(d *data) error {
 		rows := d.find(t, q)
 		if len(rows) == 0 {
@@ -330,12 +331,12 @@ func (s *Store) FindOne(ctx context.Context, model string, where ...betterauth.W
 }
 
 // FindMany implements betterauth.TableStore.
-func (s *Store) FindMany(ctx context.Context, model string, q betterauth.Query) ([]betterauth.Record, error) {
+func (s *Store) FindMany(ctx context.Context, model string, q schema.Query) ([]schema.Record, error) {
 	t, q, err := s.query("find many", model, q)
 	if err != nil {
 		return nil, err
 	}
-	res := []betterauth.Record{}
+	res := []schema.Record{}
 	err = s.do(ctx, func(d *data) error {
 		for _, r := range d.find(t, q) {
 			res = append(res, out(t, r))
@@ -346,13 +347,13 @@ func (s *Store) FindMany(ctx context.Context, model string, q betterauth.Query) 
 }
 
 // Update implements betterauth.TableStore.
-func (s *Store) Update(ctx context.Context, model string, set betterauth.Record, where ...betterauth.Where) (int64, error) {
-	t, q, err := s.query("update", model, betterauth.Query{Where: where})
+func (s *Store) Update(ctx context.Context, model string, set schema.Record, where ...schema.Where) (int64, error) {
+	t, q, err := s.query("update", model, schema.Query{Where: where})
 	if err != nil {
 		return 0, err
 	}
 	if len(where) == 0 || len(set) == 0 {
-		return 0, fmt.Errorf("memstore: update %s: a condition and a field to set are required: %w", model, betterauth.ErrInvalidField)
+		return 0, fmt.Errorf("memstore: update %s: a condition and a field to set are required: %w", model, schema.ErrInvalidField)
 	}
 	upd, err := t.PrepareRecord(set, false, now())
 	if err != nil {
@@ -380,13 +381,13 @@ func (s *Store) Update(ctx context.Context, model string, set betterauth.Record,
 }
 
 // Delete implements betterauth.TableStore.
-func (s *Store) Delete(ctx context.Context, model string, where ...betterauth.Where) (int64, error) {
-	t, q, err := s.query("delete", model, betterauth.Query{Where: where})
+func (s *Store) Delete(ctx context.Context, model string, where ...schema.Where) (int64, error) {
+	t, q, err := s.query("delete", model, schema.Query{Where: where})
 	if err != nil {
 		return 0, err
 	}
 	if len(where) == 0 {
-		return 0, fmt.Errorf("memstore: delete %s: a condition is required: %w", model, betterauth.ErrInvalidField)
+		return 0, fmt.Errorf("memstore: delete %s: a condition is required: %w", model, schema.ErrInvalidField)
 	}
 	var n int64
 	err = s.do(ctx, func(d *data) error {

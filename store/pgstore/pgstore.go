@@ -28,6 +28,7 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/randid"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // querier is what a pool and a transaction have in common.
@@ -42,7 +43,7 @@ type Store struct {
 	pool   *pgxpool.Pool
 	q      querier
 	inTx   bool
-	layout *betterauth.Layout
+	layout *schema.Layout
 	sql    *statements
 }
 
@@ -55,11 +56,11 @@ var (
 // extensions (whose tables it serves through betterauth.TableStore). It
 // checks the schema but does not touch the database; run the migrations
 // (package migrations, with the same extensions) first.
-func New(pool *pgxpool.Pool, schema betterauth.Schema, ext ...betterauth.SchemaExtension) (*Store, error) {
+func New(pool *pgxpool.Pool, sch schema.Schema, ext ...schema.Extension) (*Store, error) {
 	if pool == nil {
 		return nil, errors.New("pgstore: nil pool")
 	}
-	layout, err := schema.Layout(ext...)
+	layout, err := sch.Layout(ext...)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
@@ -68,7 +69,7 @@ func New(pool *pgxpool.Pool, schema betterauth.Schema, ext ...betterauth.SchemaE
 
 // Layout returns the resolved schema the store was built with; betterauth.New
 // takes Config.Schema from it.
-func (s *Store) Layout() *betterauth.Layout { return s.layout }
+func (s *Store) Layout() *schema.Layout { return s.layout }
 
 // InTx implements betterauth.Store. The transaction uses PostgreSQL's
 // default isolation (read committed).
@@ -111,19 +112,19 @@ func mapErr(op string, err error) error {
 		case "22P02": // invalid_text_representation: e.g. "abc" as a uuid id
 			return fmt.Errorf("pgstore: %s: malformed id: %w", op, betterauth.ErrNotFound)
 		case "23502": // not_null_violation
-			return fmt.Errorf("pgstore: %s: column %s is required: %w", op, pgErr.ColumnName, betterauth.ErrInvalidField)
+			return fmt.Errorf("pgstore: %s: column %s is required: %w", op, pgErr.ColumnName, schema.ErrInvalidField)
 		}
 	}
 	return fmt.Errorf("pgstore: %s: %w", op, err)
 }
 
-// needID reports whether the store must make the id (IDModeDefault) and
+// needID reports whether the store must make the id (schema.IDModeDefault) and
 // whether the insert includes the id column at all.
 func (s *Store) newID(id string) (string, bool, error) {
 	if id != "" {
 		return id, true, nil
 	}
-	if s.layout.IDMode == betterauth.IDModeUUID {
+	if s.layout.IDMode == schema.IDModeUUID {
 		return "", false, nil // the column default, gen_random_uuid(), makes it
 	}
 	v, err := randid.ID()

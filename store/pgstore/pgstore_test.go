@@ -12,67 +12,68 @@ import (
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgtest"
 	"github.com/go-betterauth/betterauth/migrations"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 	"github.com/go-betterauth/betterauth/store/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-func drizzle(mod func(*betterauth.Schema)) betterauth.Schema {
-	s := betterauth.DrizzleSchema()
+func drizzle(mod func(*schema.Schema)) schema.Schema {
+	s := schema.Drizzle()
 	mod(&s)
 	return s
 }
 
 // customSchema renames every table and several columns and adds fields.
-var customSchema = betterauth.Schema{
-	User: betterauth.ModelSchema{
+var customSchema = schema.Schema{
+	User: schema.ModelSchema{
 		ModelName: "app_users",
 		Fields:    map[string]string{"emailVerified": "is_verified", "createdAt": "created"},
-		AdditionalFields: map[string]betterauth.AdditionalField{
-			"role":     {Type: betterauth.FieldString, DefaultValue: "member"},
-			"age":      {Type: betterauth.FieldNumber, Optional: true, Index: true},
-			"flags":    {Type: betterauth.FieldJSON},
-			"handle":   {Type: betterauth.FieldString, Unique: true, FieldName: "user_handle"},
-			"birthday": {Type: betterauth.FieldDate, Optional: true},
-			"premium":  {Type: betterauth.FieldBoolean, DefaultValue: false},
-			"credits":  {Type: betterauth.FieldNumber, BigInt: true, DefaultValue: 5000000000},
+		AdditionalFields: map[string]schema.AdditionalField{
+			"role":     {Type: schema.FieldString, DefaultValue: "member"},
+			"age":      {Type: schema.FieldNumber, Optional: true, Index: true},
+			"flags":    {Type: schema.FieldJSON},
+			"handle":   {Type: schema.FieldString, Unique: true, FieldName: "user_handle"},
+			"birthday": {Type: schema.FieldDate, Optional: true},
+			"premium":  {Type: schema.FieldBoolean, DefaultValue: false},
+			"credits":  {Type: schema.FieldNumber, BigInt: true, DefaultValue: 5000000000},
 		},
 	},
-	Session: betterauth.ModelSchema{
+	Session: schema.ModelSchema{
 		ModelName: "app_sessions",
 		Fields:    map[string]string{"userId": "owner_id", "token": "secret"},
-		AdditionalFields: map[string]betterauth.AdditionalField{
-			"activeOrganizationId": {Type: betterauth.FieldString, Optional: true},
+		AdditionalFields: map[string]schema.AdditionalField{
+			"activeOrganizationId": {Type: schema.FieldString, Optional: true},
 		},
 	},
-	Account:         betterauth.ModelSchema{ModelName: "app_accounts"},
-	Verification:    betterauth.ModelSchema{ModelName: "app_verifications"},
+	Account:         schema.ModelSchema{ModelName: "app_accounts"},
+	Verification:    schema.ModelSchema{ModelName: "app_verifications"},
 	MigrationsTable: "app_auth_migrations",
 }
 
 // layouts is every physical layout pgstore promises to work on: ours, Better
 // Auth's own migrator's, and those Drizzle users have.
 var layouts = []struct {
-	name   string
-	file   string // a layout from internal/pgtest/layouts, or "" for our migrations
-	schema betterauth.Schema
+	name string
+	file string // a layout from internal/pgtest/layouts, or "" for our migrations
+	sch  schema.Schema
 }{
-	{"migrations-text-ids", "", betterauth.Schema{}},
-	{"migrations-uuid-ids", "", betterauth.Schema{IDMode: betterauth.IDModeUUID}},
-	{"migrations-drizzle", "", betterauth.DrizzleSchema()},
+	{"migrations-text-ids", "", schema.Schema{}},
+	{"migrations-uuid-ids", "", schema.Schema{IDMode: schema.IDModeUUID}},
+	{"migrations-drizzle", "", schema.Drizzle()},
 	{"migrations-custom-names-additional-fields", "", customSchema},
-	{"ba-pg-schema", "ba-pg-schema", betterauth.Schema{}},
-	{"ba-pg-schema-uuid", "ba-pg-schema-uuid", betterauth.Schema{IDMode: betterauth.IDModeUUID}},
-	{"ba-drizzle", "ba-drizzle", betterauth.DrizzleSchema()},
-	{"ba-drizzle-plural", "ba-drizzle-plural", drizzle(func(s *betterauth.Schema) { s.UsePlural = true })},
-	{"ba-drizzle-uuid", "ba-drizzle-uuid", drizzle(func(s *betterauth.Schema) { s.IDMode = betterauth.IDModeUUID })},
-	{"ba-drizzle-camel", "ba-drizzle-camel", betterauth.Schema{TimestampWithoutTimeZone: true}},
-	{"seed-drizzle", "seed-drizzle", betterauth.Schema{IDMode: betterauth.IDModeUUID, TimestampWithoutTimeZone: true}},
+	{"ba-pg-schema", "ba-pg-schema", schema.Schema{}},
+	{"ba-pg-schema-uuid", "ba-pg-schema-uuid", schema.Schema{IDMode: schema.IDModeUUID}},
+	{"ba-drizzle", "ba-drizzle", schema.Drizzle()},
+	{"ba-drizzle-plural", "ba-drizzle-plural", drizzle(func(s *schema.Schema) { s.UsePlural = true })},
+	{"ba-drizzle-uuid", "ba-drizzle-uuid", drizzle(func(s *schema.Schema) { s.IDMode = schema.IDModeUUID })},
+	{"ba-drizzle-camel", "ba-drizzle-camel", schema.Schema{TimestampWithoutTimeZone: true}},
+	{"seed-drizzle", "seed-drizzle", schema.Schema{IDMode: schema.IDModeUUID, TimestampWithoutTimeZone: true}},
 }
 
 // newLayoutPool makes a database with the layout's tables.
-func newLayoutPool(t *testing.T, file string, schema betterauth.Schema) *pgxpool.Pool {
+func newLayoutPool(t *testing.T, file string, sch schema.Schema) *pgxpool.Pool {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	if file != "" {
@@ -89,7 +90,7 @@ func newLayoutPool(t *testing.T, file string, schema betterauth.Schema) *pgxpool
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	if file == "" {
-		require.NoError(t, migrations.Up(context.Background(), pool, schema))
+		require.NoError(t, migrations.Up(context.Background(), pool, sch))
 	}
 	return pool
 }
@@ -97,38 +98,38 @@ func newLayoutPool(t *testing.T, file string, schema betterauth.Schema) *pgxpool
 func TestConformance(t *testing.T) {
 	for _, l := range layouts {
 		t.Run(l.name, func(t *testing.T) {
-			pool := newLayoutPool(t, l.file, l.schema)
-			st, err := pgstore.New(pool, l.schema)
+			pool := newLayoutPool(t, l.file, l.sch)
+			st, err := pgstore.New(pool, l.sch)
 			require.NoError(t, err)
-			storetest.Run(t, l.schema, func(*testing.T) betterauth.Store { return st })
+			storetest.Run(t, l.sch, func(*testing.T) betterauth.Store { return st })
 
 			// The same database, completed with the test extension's tables
 			// and fields, as an application adds a plugin later.
-			require.NoError(t, migrations.Up(context.Background(), pool, l.schema, storetest.Extension()))
-			ext, err := pgstore.New(pool, l.schema, storetest.Extension())
+			require.NoError(t, migrations.Up(context.Background(), pool, l.sch, storetest.Extension()))
+			ext, err := pgstore.New(pool, l.sch, storetest.Extension())
 			require.NoError(t, err)
-			storetest.RunTables(t, l.schema, func(*testing.T) betterauth.Store { return ext })
+			storetest.RunTables(t, l.sch, func(*testing.T) betterauth.Store { return ext })
 		})
 	}
 }
 
 func TestNewRejectsBadInput(t *testing.T) {
-	_, err := pgstore.New(nil, betterauth.Schema{})
+	_, err := pgstore.New(nil, schema.Schema{})
 	require.Error(t, err)
 	pool, err := pgxpool.New(context.Background(), "postgres://localhost/unused")
 	require.NoError(t, err)
 	defer pool.Close()
-	_, err = pgstore.New(pool, betterauth.Schema{Session: betterauth.ModelSchema{Fields: map[string]string{"token": "a b"}}})
-	require.ErrorIs(t, err, betterauth.ErrInvalidSchema)
+	_, err = pgstore.New(pool, schema.Schema{Session: schema.ModelSchema{Fields: map[string]string{"token": "a b"}}})
+	require.ErrorIs(t, err, schema.ErrInvalidSchema)
 }
 
 // Better Auth (node-postgres on a UTC server) writes UTC wall-clock time into
 // "timestamp without time zone" columns; so must we, whatever the session's
 // time zone, or the two would disagree about expiry.
 func TestTimestampWithoutTimeZoneHoldsUTC(t *testing.T) {
-	schema := betterauth.DrizzleSchema()
-	pool := newLayoutPool(t, "ba-drizzle", schema)
-	st, err := pgstore.New(pool, schema)
+	sch := schema.Drizzle()
+	pool := newLayoutPool(t, "ba-drizzle", sch)
+	st, err := pgstore.New(pool, sch)
 	require.NoError(t, err)
 	ctx := context.Background()
 	created := time.Date(2026, 3, 4, 5, 6, 7, 0, time.FixedZone("X", -7*3600))
@@ -141,8 +142,8 @@ func TestTimestampWithoutTimeZoneHoldsUTC(t *testing.T) {
 
 // Errors must not carry row values: a duplicate token stays out of the message.
 func TestErrorsDoNotLeakValues(t *testing.T) {
-	pool := newLayoutPool(t, "", betterauth.Schema{})
-	st, err := pgstore.New(pool, betterauth.Schema{})
+	pool := newLayoutPool(t, "", schema.Schema{})
+	st, err := pgstore.New(pool, schema.Schema{})
 	require.NoError(t, err)
 	ctx := context.Background()
 	u := &betterauth.User{Name: "U", Email: "leak@example.com"}
@@ -164,18 +165,18 @@ func TestErrorsDoNotLeakValues(t *testing.T) {
 // deletes sessions and accounts there.
 func TestDeleteUserWithoutCascadeOnExtensionTables(t *testing.T) {
 	ctx := context.Background()
-	pool := newLayoutPool(t, "", betterauth.Schema{})
-	require.NoError(t, migrations.Up(ctx, pool, betterauth.Schema{}, storetest.Extension()))
+	pool := newLayoutPool(t, "", schema.Schema{})
+	require.NoError(t, migrations.Up(ctx, pool, schema.Schema{}, storetest.Extension()))
 	pgtest.Exec(t, pool.Config().ConnString(), `
 		alter table "testNote" drop constraint "testNote_userId_fkey";
 		alter table "testNote" add foreign key ("userId") references "user" ("id")`)
-	st, err := pgstore.New(pool, betterauth.Schema{}, storetest.Extension())
+	st, err := pgstore.New(pool, schema.Schema{}, storetest.Extension())
 	require.NoError(t, err)
 	u := &betterauth.User{Name: "U", Email: "nocascade@example.com", Additional: map[string]any{"testLevel": 1}}
 	require.NoError(t, st.CreateUser(ctx, u))
-	n, err := st.Insert(ctx, "testNote", betterauth.Record{"userId": u.ID, "slug": "nc"})
+	n, err := st.Insert(ctx, "testNote", schema.Record{"userId": u.ID, "slug": "nc"})
 	require.NoError(t, err)
 	require.NoError(t, st.DeleteUser(ctx, u.ID))
-	_, err = st.FindOne(ctx, "testNote", betterauth.Where{Field: "id", Value: n["id"]})
+	_, err = st.FindOne(ctx, "testNote", schema.Where{Field: "id", Value: n["id"]})
 	require.ErrorIs(t, err, betterauth.ErrNotFound)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // Rows are read and written by walking the layout's columns in order, so
@@ -50,8 +51,8 @@ func orNow(t time.Time) time.Time {
 
 // additionalArg turns a normalized additional value into a query argument.
 // JSON is marshalled here: pgx would send a Go string as raw JSON text.
-func additionalArg(c betterauth.Column, v any) (any, error) {
-	if v == nil || c.Type != betterauth.FieldJSON {
+func additionalArg(c schema.Column, v any) (any, error) {
+	if v == nil || c.Type != schema.FieldJSON {
 		if t, ok := v.(time.Time); ok {
 			return t.UTC(), nil
 		}
@@ -59,13 +60,13 @@ func additionalArg(c betterauth.Column, v any) (any, error) {
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", betterauth.ErrInvalidField, c.Field, err)
+		return nil, fmt.Errorf("%w: %s: %w", schema.ErrInvalidField, c.Field, err)
 	}
 	return string(b), nil
 }
 
 // readAdditional normalizes the scanned values of additional columns.
-func readAdditional(cols []betterauth.Column, raw []any) (map[string]any, error) {
+func readAdditional(cols []schema.Column, raw []any) (map[string]any, error) {
 	if len(cols) == 0 {
 		return nil, nil
 	}
@@ -80,7 +81,7 @@ func readAdditional(cols []betterauth.Column, raw []any) (map[string]any, error)
 	return out, nil
 }
 
-func countAdditional(t *betterauth.Table) int {
+func countAdditional(t *schema.Table) int {
 	n := 0
 	for _, c := range t.Columns {
 		if c.Additional {
@@ -97,7 +98,7 @@ type userScan struct {
 	add  []any
 }
 
-func (s *userScan) dests(t *betterauth.Table) []any {
+func (s *userScan) dests(t *schema.Table) []any {
 	d := make([]any, 0, len(t.Columns))
 	s.add = make([]any, countAdditional(t))
 	k := 0
@@ -125,7 +126,7 @@ func (s *userScan) dests(t *betterauth.Table) []any {
 	return d
 }
 
-func (s *userScan) user(t *betterauth.Table) (*betterauth.User, error) {
+func (s *userScan) user(t *schema.Table) (*betterauth.User, error) {
 	u := s.u
 	u.Name = deref(s.name)
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
@@ -136,7 +137,7 @@ func (s *userScan) user(t *betterauth.Table) (*betterauth.User, error) {
 	return &u, nil
 }
 
-func userArgs(t *betterauth.Table, u *betterauth.User, add map[string]any, withID bool) ([]any, error) {
+func userArgs(t *schema.Table, u *betterauth.User, add map[string]any, withID bool) ([]any, error) {
 	args := make([]any, 0, len(t.Columns))
 	for _, c := range t.Columns {
 		var v any
@@ -177,7 +178,7 @@ type sessionScan struct {
 	add    []any
 }
 
-func (s *sessionScan) dests(t *betterauth.Table) []any {
+func (s *sessionScan) dests(t *schema.Table) []any {
 	d := make([]any, 0, len(t.Columns))
 	s.add = make([]any, countAdditional(t))
 	k := 0
@@ -207,7 +208,7 @@ func (s *sessionScan) dests(t *betterauth.Table) []any {
 	return d
 }
 
-func (s *sessionScan) session(t *betterauth.Table) (*betterauth.Session, error) {
+func (s *sessionScan) session(t *schema.Table) (*betterauth.Session, error) {
 	v := s.s
 	v.IPAddress, v.UserAgent = deref(s.ip), deref(s.ua)
 	v.ExpiresAt, v.CreatedAt, v.UpdatedAt = v.ExpiresAt.UTC(), v.CreatedAt.UTC(), v.UpdatedAt.UTC()
@@ -218,7 +219,7 @@ func (s *sessionScan) session(t *betterauth.Table) (*betterauth.Session, error) 
 	return &v, nil
 }
 
-func sessionArgs(t *betterauth.Table, s *betterauth.Session, add map[string]any, withID bool) ([]any, error) {
+func sessionArgs(t *schema.Table, s *betterauth.Session, add map[string]any, withID bool) ([]any, error) {
 	args := make([]any, 0, len(t.Columns))
 	for _, c := range t.Columns {
 		var v any
@@ -258,7 +259,7 @@ type accountScan struct {
 	access, refresh, idToken, scope, pass *string
 }
 
-func (s *accountScan) dests(t *betterauth.Table) []any {
+func (s *accountScan) dests(t *schema.Table) []any {
 	d := make([]any, 0, len(t.Columns))
 	for _, c := range t.Columns {
 		switch c.Field {
@@ -302,7 +303,7 @@ func (s *accountScan) account() *betterauth.Account {
 	return &a
 }
 
-func accountArgs(t *betterauth.Table, a *betterauth.Account, withID bool) []any {
+func accountArgs(t *schema.Table, a *betterauth.Account, withID bool) []any {
 	args := make([]any, 0, len(t.Columns))
 	for _, c := range t.Columns {
 		var v any
@@ -344,7 +345,7 @@ func accountArgs(t *betterauth.Table, a *betterauth.Account, withID bool) []any 
 
 type verificationScan struct{ v betterauth.Verification }
 
-func (s *verificationScan) dests(t *betterauth.Table) []any {
+func (s *verificationScan) dests(t *schema.Table) []any {
 	d := make([]any, 0, len(t.Columns))
 	for _, c := range t.Columns {
 		switch c.Field {
@@ -371,7 +372,7 @@ func (s *verificationScan) verification() *betterauth.Verification {
 	return &v
 }
 
-func verificationArgs(t *betterauth.Table, v *betterauth.Verification, withID bool) []any {
+func verificationArgs(t *schema.Table, v *betterauth.Verification, withID bool) []any {
 	args := make([]any, 0, len(t.Columns))
 	for _, c := range t.Columns {
 		var a any

@@ -4,18 +4,18 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgident"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // Quote quotes a PostgreSQL identifier. Names reaching it were already
-// checked by Schema.Layout (letters, digits, underscores), so this is about
+// checked by schema.Schema.Layout (letters, digits, underscores), so this is about
 // case and reserved words ("user"), not injection; it escapes quotes anyway.
 func Quote(name string) string { return pgident.Quote(name) }
 
 // table holds the SQL text of one table, built once from the layout.
 type table struct {
-	t *betterauth.Table
+	t *schema.Table
 	// name is the quoted table name.
 	name string
 	// cols is the quoted column list in layout order, for SELECT and RETURNING.
@@ -27,7 +27,7 @@ type table struct {
 	set map[string]string
 }
 
-func newTable(t *betterauth.Table) *table {
+func newTable(t *schema.Table) *table {
 	tb := &table{t: t, name: Quote(t.Name), set: map[string]string{}}
 	var all, noID, ph, phNoID []string
 	for i, c := range t.Columns {
@@ -94,7 +94,7 @@ type statements struct {
 	ext map[string]*table
 }
 
-func buildStatements(l *betterauth.Layout) *statements {
+func buildStatements(l *schema.Layout) *statements {
 	s := &statements{
 		user:         newTable(l.User),
 		session:      newTable(l.Session),
@@ -120,8 +120,8 @@ func buildStatements(l *betterauth.Layout) *statements {
 	var with strings.Builder
 	fmt.Fprintf(&with, "WITH s AS (DELETE FROM %s WHERE %s = $1), a AS (DELETE FROM %s WHERE %s = $1)",
 		se.name, se.c("userId"), a.name, a.c("userId"))
-	for i, r := range l.Referrers(betterauth.ModelUser) {
-		if r.Column.References.OnDelete == betterauth.OnDeleteCascade {
+	for i, r := range l.Referrers(schema.ModelUser) {
+		if r.Column.References.OnDelete == schema.OnDeleteCascade {
 			fmt.Fprintf(&with, ", x%d AS (DELETE FROM %s WHERE %s = $1)", i, Quote(r.Table.Name), Quote(r.Column.Name))
 		}
 	}

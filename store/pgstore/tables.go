@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // The tables of schema extensions: INSERT statements are built in New (see
@@ -25,7 +26,7 @@ func (s *Store) extTable(op, model string) (*table, error) {
 }
 
 // where renders the conditions, numbering arguments from after args.
-func (tb *table) where(ws []betterauth.Where, args []any) (string, []any, error) {
+func (tb *table) where(ws []schema.Where, args []any) (string, []any, error) {
 	if len(ws) == 0 {
 		return "", args, nil
 	}
@@ -47,7 +48,7 @@ func (tb *table) where(ws []betterauth.Where, args []any) (string, []any, error)
 }
 
 // scanRecord reads one row in layout order.
-func scanRecord(t *betterauth.Table, scan func(dest ...any) error) (betterauth.Record, error) {
+func scanRecord(t *schema.Table, scan func(dest ...any) error) (schema.Record, error) {
 	dests := make([]any, len(t.Columns))
 	for i, c := range t.Columns {
 		if c.Type == "id" {
@@ -59,7 +60,7 @@ func scanRecord(t *betterauth.Table, scan func(dest ...any) error) (betterauth.R
 	if err := scan(dests...); err != nil {
 		return nil, err
 	}
-	r := make(betterauth.Record, len(t.Columns))
+	r := make(schema.Record, len(t.Columns))
 	for i, c := range t.Columns {
 		var raw any
 		if p, ok := dests[i].(**string); ok {
@@ -79,7 +80,7 @@ func scanRecord(t *betterauth.Table, scan func(dest ...any) error) (betterauth.R
 }
 
 // Insert implements betterauth.TableStore.
-func (s *Store) Insert(ctx context.Context, model string, r betterauth.Record) (betterauth.Record, error) {
+func (s *Store) Insert(ctx context.Context, model string, r schema.Record) (schema.Record, error) {
 	op := "insert " + model
 	tb, err := s.extTable("insert", model)
 	if err != nil {
@@ -117,7 +118,7 @@ func (s *Store) Insert(ctx context.Context, model string, r betterauth.Record) (
 	return got, nil
 }
 
-func (s *Store) selectStmt(op, model string, q betterauth.Query) (*table, string, []any, error) {
+func (s *Store) selectStmt(op, model string, q schema.Query) (*table, string, []any, error) {
 	tb, err := s.extTable(op, model)
 	if err != nil {
 		return nil, "", nil, err
@@ -133,8 +134,8 @@ func (s *Store) selectStmt(op, model string, q betterauth.Query) (*table, string
 	order := tb.c("id")
 	if q.OrderBy != "" {
 		c, ok := tb.t.Column(q.OrderBy)
-		if !ok || c.Type == betterauth.FieldJSON {
-			return nil, "", nil, fmt.Errorf("pgstore: %s %s: cannot order by %q: %w", op, model, q.OrderBy, betterauth.ErrInvalidField)
+		if !ok || c.Type == schema.FieldJSON {
+			return nil, "", nil, fmt.Errorf("pgstore: %s %s: cannot order by %q: %w", op, model, q.OrderBy, schema.ErrInvalidField)
 		}
 		dir := ""
 		if q.Desc {
@@ -150,8 +151,8 @@ func (s *Store) selectStmt(op, model string, q betterauth.Query) (*table, string
 }
 
 // FindOne implements betterauth.TableStore.
-func (s *Store) FindOne(ctx context.Context, model string, where ...betterauth.Where) (betterauth.Record, error) {
-	tb, stmt, args, err := s.selectStmt("find", model, betterauth.Query{Where: where, Limit: 1})
+func (s *Store) FindOne(ctx context.Context, model string, where ...schema.Where) (schema.Record, error) {
+	tb, stmt, args, err := s.selectStmt("find", model, schema.Query{Where: where, Limit: 1})
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +164,7 @@ func (s *Store) FindOne(ctx context.Context, model string, where ...betterauth.W
 }
 
 // FindMany implements betterauth.TableStore.
-func (s *Store) FindMany(ctx context.Context, model string, q betterauth.Query) ([]betterauth.Record, error) {
+func (s *Store) FindMany(ctx context.Context, model string, q schema.Query) ([]schema.Record, error) {
 	op := "find many " + model
 	tb, stmt, args, err := s.selectStmt("find many", model, q)
 	if err != nil {
@@ -174,7 +175,7 @@ func (s *Store) FindMany(ctx context.Context, model string, q betterauth.Query) 
 		return nil, mapErr(op, err)
 	}
 	defer rows.Close()
-	out := []betterauth.Record{}
+	out := []schema.Record{}
 	for rows.Next() {
 		r, err := scanRecord(tb.t, rows.Scan)
 		if err != nil {
@@ -184,7 +185,7 @@ func (s *Store) FindMany(ctx context.Context, model string, q betterauth.Query) 
 	}
 	if err := rows.Err(); err != nil {
 		if errors.Is(mapErr("", err), betterauth.ErrNotFound) {
-			return []betterauth.Record{}, nil // a malformed uuid matches no row
+			return []schema.Record{}, nil // a malformed uuid matches no row
 		}
 		return nil, mapErr(op, err)
 	}
@@ -192,14 +193,14 @@ func (s *Store) FindMany(ctx context.Context, model string, q betterauth.Query) 
 }
 
 // Update implements betterauth.TableStore.
-func (s *Store) Update(ctx context.Context, model string, set betterauth.Record, where ...betterauth.Where) (int64, error) {
+func (s *Store) Update(ctx context.Context, model string, set schema.Record, where ...schema.Where) (int64, error) {
 	op := "update " + model
 	tb, err := s.extTable("update", model)
 	if err != nil {
 		return 0, err
 	}
 	if len(where) == 0 || len(set) == 0 {
-		return 0, fmt.Errorf("pgstore: %s: a condition and a field to set are required: %w", op, betterauth.ErrInvalidField)
+		return 0, fmt.Errorf("pgstore: %s: a condition and a field to set are required: %w", op, schema.ErrInvalidField)
 	}
 	upd, err := tb.t.PrepareRecord(set, false, time.Now())
 	if err != nil {
@@ -235,14 +236,14 @@ func (s *Store) Update(ctx context.Context, model string, set betterauth.Record,
 }
 
 // Delete implements betterauth.TableStore.
-func (s *Store) Delete(ctx context.Context, model string, where ...betterauth.Where) (int64, error) {
+func (s *Store) Delete(ctx context.Context, model string, where ...schema.Where) (int64, error) {
 	op := "delete " + model
 	tb, err := s.extTable("delete", model)
 	if err != nil {
 		return 0, err
 	}
 	if len(where) == 0 {
-		return 0, fmt.Errorf("pgstore: %s: a condition is required: %w", op, betterauth.ErrInvalidField)
+		return 0, fmt.Errorf("pgstore: %s: a condition is required: %w", op, schema.ErrInvalidField)
 	}
 	ws, err := tb.t.PrepareWhere(where)
 	if err != nil {

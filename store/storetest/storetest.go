@@ -2,9 +2,9 @@
 // pass. A store package calls Run from its tests:
 //
 //	func TestConformance(t *testing.T) {
-//		schema := betterauth.Schema{}
-//		storetest.Run(t, schema, func(t *testing.T) betterauth.Store {
-//			st, err := memstore.New(schema) // your store's constructor
+//		sch := schema.Schema{}
+//		storetest.Run(t, sch, func(t *testing.T) betterauth.Store {
+//			st, err := memstore.New(sch) // your store's constructor
 //			if err != nil {
 //				t.Fatal(err)
 //			}
@@ -34,13 +34,14 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/randid"
+	"github.com/go-betterauth/betterauth/schema"
 )
 
 // Run runs every case against stores made by newStore for the given schema
 // (the one the stores were built with: it tells the suite which additional
 // fields exist and what ids look like).
-func Run(t *testing.T, schema betterauth.Schema, newStore func(t *testing.T) betterauth.Store) {
-	layout, err := schema.Layout()
+func Run(t *testing.T, sch schema.Schema, newStore func(t *testing.T) betterauth.Store) {
+	layout, err := sch.Layout()
 	require.NoError(t, err)
 	s := &suite{layout: layout, newStore: newStore}
 	cases := []struct {
@@ -78,7 +79,7 @@ func Run(t *testing.T, schema betterauth.Schema, newStore func(t *testing.T) bet
 }
 
 type suite struct {
-	layout   *betterauth.Layout
+	layout   *schema.Layout
 	newStore func(t *testing.T) betterauth.Store
 }
 
@@ -89,7 +90,7 @@ var (
 
 func (s *suite) assertID(t *testing.T, id string) {
 	t.Helper()
-	if s.layout.IDMode == betterauth.IDModeUUID {
+	if s.layout.IDMode == schema.IDModeUUID {
 		assert.Regexp(t, uuidRE, id)
 	} else {
 		assert.Regexp(t, textIDRE, id)
@@ -114,19 +115,19 @@ func token(t *testing.T) string {
 var base = time.Date(2026, 11, 27, 10, 30, 15, 123456000, time.UTC)
 
 // additional returns a valid value for every additional column of the table.
-func additional(t *testing.T, tbl *betterauth.Table) map[string]any {
+func additional(t *testing.T, tbl *schema.Table) map[string]any {
 	out := map[string]any{}
 	for _, c := range tbl.AdditionalColumns() {
 		switch c.Type {
-		case betterauth.FieldString:
+		case schema.FieldString:
 			out[c.Field] = "v-" + rnd(t) // unique, in case the field is
-		case betterauth.FieldNumber:
+		case schema.FieldNumber:
 			out[c.Field] = int64(42)
-		case betterauth.FieldBoolean:
+		case schema.FieldBoolean:
 			out[c.Field] = true
-		case betterauth.FieldDate:
+		case schema.FieldDate:
 			out[c.Field] = base.Add(time.Hour)
-		case betterauth.FieldJSON:
+		case schema.FieldJSON:
 			out[c.Field] = map[string]any{"a": []any{1.0, "two"}, "b": nil}
 		}
 	}
@@ -231,7 +232,7 @@ func (s *suite) userNotFound(t *testing.T) {
 func (s *suite) missingID(t *testing.T) string {
 	var id string
 	var err error
-	if s.layout.IDMode == betterauth.IDModeUUID {
+	if s.layout.IDMode == schema.IDModeUUID {
 		id, err = randid.UUID()
 	} else {
 		id, err = randid.ID()
@@ -310,15 +311,15 @@ func (s *suite) timestamps(t *testing.T) {
 func (s *suite) additionalFields(t *testing.T) {
 	ctx := context.Background()
 	st := s.newStore(t)
-	for _, tbl := range []*betterauth.Table{s.layout.User, s.layout.Session} {
+	for _, tbl := range []*schema.Table{s.layout.User, s.layout.Session} {
 		if len(tbl.AdditionalColumns()) == 0 {
 			continue
 		}
 		t.Run(tbl.Model, func(t *testing.T) {
 			// Unknown fields are refused, and nothing is written.
 			bad := &betterauth.User{Name: "X", Email: rnd(t) + "@example.com", Additional: map[string]any{"noSuchField": 1}}
-			if tbl.Model == betterauth.ModelUser {
-				assert.ErrorIs(t, st.CreateUser(ctx, bad), betterauth.ErrInvalidField)
+			if tbl.Model == schema.ModelUser {
+				assert.ErrorIs(t, st.CreateUser(ctx, bad), schema.ErrInvalidField)
 				_, err := st.GetUserByEmail(ctx, bad.Email)
 				assert.ErrorIs(t, err, betterauth.ErrNotFound)
 			}
@@ -327,7 +328,7 @@ func (s *suite) additionalFields(t *testing.T) {
 				delete(vals, c.Field)
 				u := &betterauth.User{Name: "X", Email: rnd(t) + "@example.com"}
 				var err error
-				if tbl.Model == betterauth.ModelUser {
+				if tbl.Model == schema.ModelUser {
 					u.Additional = vals
 					err = st.CreateUser(ctx, u)
 				} else {
@@ -338,11 +339,11 @@ func (s *suite) additionalFields(t *testing.T) {
 				case c.Default != nil:
 					require.NoError(t, err, "field %s has a default", c.Field)
 				case c.Required:
-					assert.ErrorIs(t, err, betterauth.ErrInvalidField, "required field %s missing", c.Field)
+					assert.ErrorIs(t, err, schema.ErrInvalidField, "required field %s missing", c.Field)
 				default:
 					require.NoError(t, err, "field %s is optional", c.Field)
 				}
-				if err == nil && tbl.Model == betterauth.ModelUser {
+				if err == nil && tbl.Model == schema.ModelUser {
 					got, err := st.GetUserByID(ctx, u.ID)
 					require.NoError(t, err)
 					want := c.Default
@@ -354,12 +355,12 @@ func (s *suite) additionalFields(t *testing.T) {
 			for _, c := range tbl.AdditionalColumns() {
 				vals := additional(t, tbl)
 				vals[c.Field] = struct{ X chan int }{}
-				if c.Type == betterauth.FieldJSON {
+				if c.Type == schema.FieldJSON {
 					vals[c.Field] = func() {}
 				}
-				if tbl.Model == betterauth.ModelUser {
+				if tbl.Model == schema.ModelUser {
 					err := st.CreateUser(ctx, &betterauth.User{Name: "X", Email: rnd(t) + "@example.com", Additional: vals})
-					assert.ErrorIs(t, err, betterauth.ErrInvalidField, "field %s", c.Field)
+					assert.ErrorIs(t, err, schema.ErrInvalidField, "field %s", c.Field)
 				}
 			}
 		})
@@ -372,15 +373,15 @@ func (s *suite) additionalFields(t *testing.T) {
 		changes := map[string]any{}
 		for _, c := range cols {
 			switch c.Type {
-			case betterauth.FieldString:
+			case schema.FieldString:
 				changes[c.Field] = "changed-" + rnd(t)
-			case betterauth.FieldNumber:
+			case schema.FieldNumber:
 				changes[c.Field] = 7 // an int is accepted and read back as int64
-			case betterauth.FieldBoolean:
+			case schema.FieldBoolean:
 				changes[c.Field] = false
-			case betterauth.FieldDate:
+			case schema.FieldDate:
 				changes[c.Field] = base.Add(48 * time.Hour)
-			case betterauth.FieldJSON:
+			case schema.FieldJSON:
 				changes[c.Field] = []any{"x"}
 			}
 		}

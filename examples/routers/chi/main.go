@@ -10,11 +10,12 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
 func main() {
-	store, err := memstore.New(betterauth.Schema{}) // pgstore.New(pool, schema) in production
+	store, err := memstore.New(schema.Schema{}) // pgstore.New(pool, schema.Schema{}) in production
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 )
 
@@ -19,7 +20,7 @@ const Origin = "http://localhost:8080"
 // NewAuth returns an Auth on an empty memstore, as the examples make it.
 func NewAuth(t *testing.T) *betterauth.Auth {
 	t.Helper()
-	store, err := memstore.New(betterauth.Schema{})
+	store, err := memstore.New(schema.Schema{})
 	if err != nil {
 		t.Fatal(err)
 	}

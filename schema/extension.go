@@ -1,4 +1,4 @@
-package betterauth
+package schema
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ const (
 	// OnDeleteSetNull sets the column to NULL; the field must be Optional.
 	OnDeleteSetNull OnDelete = "set null"
 	// OnDeleteRestrict refuses to delete a row that is still referenced
-	// (stores report ErrConflict).
+	// (stores report betterauth.ErrConflict).
 	OnDeleteRestrict OnDelete = "restrict"
 )
 
@@ -34,7 +34,7 @@ type Reference struct {
 	OnDelete OnDelete
 }
 
-// FieldDef is a field a SchemaExtension declares: the vocabulary of
+// FieldDef is a field an Extension declares: the vocabulary of
 // AdditionalField plus a name, a reference and a creation-time default.
 type FieldDef struct {
 	// Name is the logical field name (the key in a Record or in Additional).
@@ -49,28 +49,32 @@ type FieldDef struct {
 	References *Reference
 }
 
-// TableDef is a table a SchemaExtension declares. Its id column is implicit
+// TableDef is a table an Extension declares. Its id column is implicit
 // (made as for the core tables, by IDMode); Fields follow it in order.
 type TableDef struct {
 	// Model is the logical model name ("twoFactor"), also the default table
 	// name. Schema.Models renames it and its columns.
-	Model  string
+	Model string
+	// Fields are the table's fields after the id, in column order.
 	Fields []FieldDef
 }
 
-// SchemaExtension is what a plugin adds to the schema: tables of its own and
-// fields on existing models. Fields on "user" and "session" travel in
-// User.Additional and Session.Additional, as additional fields do; fields on
-// a table of an extension are appended to it.
-type SchemaExtension struct {
+// Extension is what a plugin adds to the schema: tables of its own and
+// fields on existing models. Fields on "user" and "session" travel in the
+// Additional maps of betterauth.User and betterauth.Session, as additional
+// fields do; fields on a table of an extension are appended to it.
+type Extension struct {
+	// Tables are the tables the extension declares.
 	Tables []TableDef
+	// Fields adds fields to existing models, keyed by model name: "user",
+	// "session", or a table of an extension.
 	Fields map[string][]FieldDef
 }
 
 // collect merges the extensions: table definitions in declaration order and
 // extra fields by model. (A model declared twice, or named like a core
 // model, is refused by the check on table names.)
-func (s Schema) collect(ext []SchemaExtension) ([]TableDef, map[string][]FieldDef, error) {
+func (s Schema) collect(ext []Extension) ([]TableDef, map[string][]FieldDef, error) {
 	var defs []TableDef
 	fields := map[string][]FieldDef{}
 	seen := map[string]bool{ModelUser: true, ModelSession: true, ModelAccount: true, ModelVerification: true}
@@ -165,7 +169,7 @@ func (s Schema) extensionTables(l *Layout, defs []TableDef, extFields map[string
 	for _, td := range defs {
 		ms := s.Models[td.Model]
 		if len(ms.AdditionalFields) > 0 {
-			return fmt.Errorf("%w: Schema.Models[%q]: declare extension fields in a SchemaExtension, not AdditionalFields", ErrInvalidSchema, td.Model)
+			return fmt.Errorf("%w: Schema.Models[%q]: declare extension fields in a schema.Extension, not AdditionalFields", ErrInvalidSchema, td.Model)
 		}
 		t := &Table{Model: td.Model, Name: ms.ModelName, Extension: true, byField: map[string]int{}}
 		if t.Name == "" {

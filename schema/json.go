@@ -1,4 +1,4 @@
-package betterauth
+package schema
 
 import (
 	"bytes"
@@ -86,7 +86,7 @@ type fieldConfig struct {
 	FieldName    string `json:"fieldName"`
 }
 
-// ParseSchemaJSON reads a schema configuration written in Better Auth's
+// ParseJSON reads a schema configuration written in Better Auth's
 // words, as the CLI's --config file and examples/basic's
 // BETTER_AUTH_SCHEMA take it:
 //
@@ -98,7 +98,7 @@ type fieldConfig struct {
 // defaultValue, unique, index, bigint, input and returned (default true),
 // fieldName. Unknown keys are an error. The result is checked as
 // Schema.Layout checks it.
-func ParseSchemaJSON(raw []byte) (Schema, error) {
+func ParseJSON(raw []byte) (Schema, error) {
 	var fc fileConfig
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

@@ -1,4 +1,4 @@
-package betterauth
+package schema
 
 import (
 	"fmt"
@@ -37,8 +37,8 @@ const (
 // FieldType is the logical type of an additional field.
 type FieldType string
 
-// Field types and the Go values they hold in User.Additional and
-// Session.Additional.
+// Field types and the Go values they hold in a Record and in the Additional
+// maps of betterauth.User and betterauth.Session.
 const (
 	FieldString  FieldType = "string"  // text; Go string
 	FieldNumber  FieldType = "number"  // integer, or bigint with BigInt; Go int64
@@ -52,6 +52,7 @@ const (
 // as Better Auth's additionalFields do. Field names are logical (the JSON
 // key); FieldName sets the column name when it differs.
 type AdditionalField struct {
+	// Type is the field's type; it must be set.
 	Type FieldType
 	// Optional makes the column nullable. Better Auth's additional fields
 	// are required unless marked required: false, and so are these.
@@ -84,7 +85,7 @@ type ModelSchema struct {
 	AdditionalFields map[string]AdditionalField
 	// AdditionalFieldOrder is the order of the additional columns, as
 	// Better Auth takes it from the declaration; fields not listed follow,
-	// sorted by name. ParseSchemaJSON fills it from the JSON.
+	// sorted by name. ParseJSON fills it from the JSON.
 	AdditionalFieldOrder []string
 }
 
@@ -112,6 +113,8 @@ func (ms ModelSchema) additionalOrder(model string) ([]string, error) {
 // Schema describes the physical layout of Better Auth's four tables. The zero
 // value is exactly what Better Auth 1.7.25's own migrator creates.
 type Schema struct {
+	// User, Session, Account and Verification rename the core tables and
+	// their columns; only User and Session take AdditionalFields.
 	User         ModelSchema
 	Session      ModelSchema
 	Account      ModelSchema
@@ -136,9 +139,9 @@ type Schema struct {
 	MigrationsTable string
 }
 
-// DrizzleSchema returns the layout that Better Auth's Drizzle generator
+// Drizzle returns the layout that Better Auth's Drizzle generator
 // writes by default: snake_case columns and timestamps without time zone.
-func DrizzleSchema() Schema {
+func Drizzle() Schema {
 	return Schema{Naming: NamingSnakeCase, TimestampWithoutTimeZone: true}
 }
 
@@ -155,7 +158,9 @@ type Column struct {
 	// Field is the logical name ("emailVerified"); Name is the column name.
 	Field string
 	Name  string
-	Type  FieldType
+	// Type is the field's type; the id, and columns that reference an id,
+	// have the type "id" (text or uuid, by the IDMode).
+	Type FieldType
 	// Required columns are NOT NULL.
 	Required bool
 	Unique   bool
@@ -179,15 +184,15 @@ type Column struct {
 // Table is one table, resolved from a Schema (and its extensions).
 type Table struct {
 	// Model is "user", "session", "account", "verification", or the model
-	// name of a table a SchemaExtension declares.
+	// name of a table an Extension declares.
 	Model string
 	// Name is the table name.
 	Name string
 	// Columns in creation order: id, Better Auth's fields, additional fields,
 	// fields of extensions.
 	Columns []Column
-	// Extension marks a table that a SchemaExtension declares; stores reach
-	// it through TableStore.
+	// Extension marks a table that an Extension declares; stores reach
+	// it through betterauth.TableStore.
 	Extension bool
 
 	byField map[string]int
@@ -236,13 +241,18 @@ type Index struct {
 // Layout is a validated Schema resolved to physical names: what stores and
 // migrations work from.
 type Layout struct {
+	// IDMode, TimestampType and MigrationsTable are the Schema's, resolved:
+	// TimestampType is "timestamptz" or "timestamp", MigrationsTable is
+	// never empty.
 	IDMode          IDMode
 	TimestampType   string // "timestamptz" or "timestamp"
 	MigrationsTable string
-	User            *Table
-	Session         *Table
-	Account         *Table
-	Verification    *Table
+	// User, Session, Account and Verification are the core tables; Tables
+	// and Table reach those of extensions too.
+	User         *Table
+	Session      *Table
+	Account      *Table
+	Verification *Table
 
 	// extension holds the tables of schema extensions, in creation order.
 	extension         []*Table
@@ -368,7 +378,7 @@ func snakeCase(s string) string {
 // or ambiguous name, an unknown field, type or model, additional fields where
 // they are not allowed, a reference to an unknown table or field, or
 // extension tables whose references form a cycle.
-func (s Schema) Layout(ext ...SchemaExtension) (*Layout, error) {
+func (s Schema) Layout(ext ...Extension) (*Layout, error) {
 	l := &Layout{
 		IDMode:            s.IDMode,
 		TimestampType:     "timestamptz",

@@ -1,9 +1,37 @@
-package betterauth
+package schema
 
 import (
 	"fmt"
 	"time"
 )
+
+// Record is one row of a table of a schema extension, keyed by logical field
+// name. Values have the Go types of the FieldType constants (ids are
+// strings); a NULL column is a nil value.
+type Record map[string]any
+
+// Where is an equality condition on a logical field; a nil Value matches
+// NULL.
+type Where struct {
+	// Field is the logical field name.
+	Field string
+	// Value is what the field must equal, of the field's Go type.
+	Value any
+}
+
+// Query selects rows for betterauth.TableStore's FindMany: every condition
+// must hold (none: every row). Rows come ordered by OrderBy (then by id), or
+// by id when OrderBy is empty; Limit > 0 caps their number.
+type Query struct {
+	// Where are the conditions, all of which must hold.
+	Where []Where
+	// OrderBy is a logical field to order by; empty means the id.
+	OrderBy string
+	// Desc orders from the greatest value down.
+	Desc bool
+	// Limit caps the number of rows when positive.
+	Limit int
+}
 
 // PrepareRecord checks and normalizes a Record for a write to t, as stores
 // call it so that they all accept and return the same values. Every key must
@@ -70,7 +98,7 @@ func (t *Table) PrepareWhere(where []Where) ([]Where, error) {
 
 // ExtensionTable returns the extension table of a model, or an error wrapping
 // ErrInvalidSchema when the layout has none (core tables included): what a
-// TableStore answers for a model it does not hold.
+// betterauth.TableStore answers for a model it does not hold.
 func (l *Layout) ExtensionTable(model string) (*Table, error) {
 	t := l.Table(model)
 	if t == nil || !t.Extension {
@@ -96,6 +124,8 @@ func (l *Layout) Referrers(model string) []Referrer {
 
 // Referrer is a column that references another table (see Layout.Referrers).
 type Referrer struct {
-	Table  *Table
+	// Table is the extension table that holds the column.
+	Table *Table
+	// Column is the column whose References names the other table.
 	Column Column
 }

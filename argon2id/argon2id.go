@@ -1,4 +1,4 @@
-package betterauth
+package argon2id
 
 import (
 	"context"
@@ -11,24 +11,16 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/internal/passhash"
 )
 
-// Rehasher is implemented by hashers that can tell when a stored hash is
-// outdated; after a successful sign-in the library then stores a fresh hash.
-//
-// NeedsRehash is only asked about a hash that has just verified, so it need
-// not report malformed hashes; it must be cheap (no key derivation).
-type Rehasher interface {
-	// NeedsRehash reports whether hash should be replaced by a new Hash of
-	// the same password.
-	NeedsRehash(hash string) bool
-}
-
-// Argon2idParams are the cost parameters of an Argon2idHasher. A zero field
-// means its default, which are OWASP's minimum recommendation for argon2id
-// (Password Storage Cheat Sheet): 19 MiB of memory, 2 passes, 1 lane, with a
-// 16-byte salt and a 32-byte key.
-type Argon2idParams struct {
+// Params are the cost parameters of a Hasher. A zero field means its
+// default, which are OWASP's minimum recommendation for argon2id (Password
+// Storage Cheat Sheet): 19 MiB of memory, 2 passes, 1 lane, with a 16-byte
+// salt and a 32-byte key.
+type Params struct {
 	// Memory is the memory cost in KiB (PHC "m"). Default 19456 (19 MiB).
 	Memory uint32
 	// Time is the number of passes over the memory (PHC "t"). Default 2.
@@ -45,7 +37,7 @@ type Argon2idParams struct {
 // Defaults and limits of argon2id hashes. The limits bound what Verify will
 // compute for a stored hash, so that a planted or corrupted hash such as
 // m=4294967295 cannot make one sign-in allocate 4 TiB or run for hours; the
-// same limits apply to the parameters of NewArgon2idHasher.
+// same limits apply to the parameters of New.
 const (
 	argon2idDefaultMemory  = 19 * 1024 // KiB
 	argon2idDefaultTime    = 2
@@ -65,7 +57,7 @@ const (
 )
 
 // withDefaults returns p with each zero field replaced by its default.
-func (p Argon2idParams) withDefaults() Argon2idParams {
+func (p Params) withDefaults() Params {
 	if p.Memory == 0 {
 		p.Memory = argon2idDefaultMemory
 	}
@@ -86,7 +78,7 @@ func (p Argon2idParams) withDefaults() Argon2idParams {
 
 // check reports parameters outside the limits, or memory below argon2's
 // minimum of 8 KiB per lane.
-func (p Argon2idParams) check() error {
+func (p Params) check() error {
 	switch {
 	case p.Time < 1 || p.Time > argon2idMaxTime:
 		return fmt.Errorf("t=%d is outside 1..%d", p.Time, argon2idMaxTime)
@@ -102,11 +94,11 @@ func (p Argon2idParams) check() error {
 	return nil
 }
 
-// Argon2idHasher hashes new passwords with argon2id in the PHC string format
+// Hasher hashes new passwords with argon2id in the PHC string format
 // ($argon2id$v=19$m=19456,t=2,p=1$<salt b64 nopad>$<key b64 nopad>, OWASP's
 // minimum parameters by default), NFKC-normalized like Better Auth's, and
-// still verifies Better Auth's scrypt hashes (delegating to a ScryptHasher),
-// so an existing database keeps working. NeedsRehash tells the caller when a
+// still verifies Better Auth's scrypt hashes (exactly as
+// betterauth.ScryptHasher does), so an existing database keeps working. NeedsRehash tells the caller when a
 // stored hash should be replaced.
 //
 // It is a hardened option that gives up interoperability: a Better Auth
@@ -122,60 +114,59 @@ func (p Argon2idParams) check() error {
 // password is NFKC-normalized first, which other libraries do not do, so a
 // password that is not already in NFKC form verifies only here.) Anything
 // else starting with '$' (argon2i, argon2d, bcrypt, an absurd m) is an error
-// wrapping ErrInvalidPasswordHash, and so is a malformed scrypt hash.
+// wrapping betterauth.ErrInvalidPasswordHash, and so is a malformed scrypt
+// hash.
 //
 // Hashes and verifications of both kinds share one pool of MaxConcurrent
-// slots, like ScryptHasher's; a call waits for a slot and gives up when its
+// slots, like betterauth.ScryptHasher's; a call waits for a slot and gives up when its
 // context is done. A slot holds about Memory KiB for argon2id (19 MiB by
 // default; up to 1 GiB for a stored hash with a large m) or 32 MiB for
 // scrypt.
 //
-// Create one with NewArgon2idHasher. The zero value is usable and behaves as
-// NewArgon2idHasher(Argon2idParams{}, 0). An Argon2idHasher must not be
-// copied after first use.
-type Argon2idHasher struct {
+// Create one with New. The zero value is usable and behaves as
+// New(Params{}, 0). A Hasher must not be copied after first use.
+type Hasher struct {
 	// params are the parameters of new hashes; zero fields mean defaults.
-	params Argon2idParams
+	params Params
 	// scrypt verifies Better Auth's hashes, and its semaphore bounds the
 	// argon2id work too.
-	scrypt ScryptHasher
+	scrypt passhash.Scrypt
 	// derive computes the argon2id key; nil means argon2idKey. Tests
 	// replace it to hold a slot, or to prove it is not reached.
-	derive func(password, salt []byte, p Argon2idParams) []byte
+	derive func(password, salt []byte, p Params) []byte
 }
 
 var (
-	_ PasswordHasher = (*Argon2idHasher)(nil)
-	_ Rehasher       = (*Argon2idHasher)(nil)
+	_ betterauth.PasswordHasher = (*Hasher)(nil)
+	_ betterauth.Rehasher       = (*Hasher)(nil)
 )
 
-// NewArgon2idHasher returns an Argon2idHasher that hashes with p (zero
-// fields taking their defaults: m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte
-// key) and runs at most maxConcurrent hashes and verifications at once;
-// maxConcurrent <= 0 means max(2, runtime.GOMAXPROCS(0)), as for
-// NewScryptHasher.
+// New returns a Hasher that hashes with p (zero fields taking their
+// defaults: m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte key) and runs at
+// most maxConcurrent hashes and verifications at once; maxConcurrent <= 0
+// means max(2, runtime.GOMAXPROCS(0)), as for betterauth.NewScryptHasher.
 //
 // It returns an error if p, with defaults applied, is outside the limits
-// that Verify accepts (see Argon2idHasher), since its hashes could never verify.
-func NewArgon2idHasher(p Argon2idParams, maxConcurrent int) (*Argon2idHasher, error) {
+// that Verify accepts (see Hasher), since its hashes could never verify.
+func New(p Params, maxConcurrent int) (*Hasher, error) {
 	p = p.withDefaults()
 	if err := p.check(); err != nil {
-		return nil, fmt.Errorf("betterauth: NewArgon2idHasher: %w", err)
+		return nil, fmt.Errorf("argon2id: New: %w", err)
 	}
-	return &Argon2idHasher{params: p, scrypt: ScryptHasher{max: maxConcurrent}}, nil
+	return &Hasher{params: p, scrypt: passhash.Scrypt{Max: maxConcurrent}}, nil
 }
 
 // Params returns the parameters of new hashes, defaults applied.
-func (h *Argon2idHasher) Params() Argon2idParams { return h.params.withDefaults() }
+func (h *Hasher) Params() Params { return h.params.withDefaults() }
 
 // MaxConcurrent returns the number of hashes and verifications, argon2id and
 // scrypt together, that h runs at once.
-func (h *Argon2idHasher) MaxConcurrent() int { return h.scrypt.MaxConcurrent() }
+func (h *Hasher) MaxConcurrent() int { return h.scrypt.MaxConcurrent() }
 
 // Hash returns a new argon2id PHC string for password with a fresh random
 // salt. It waits for a free slot; if ctx is done first it returns an error
 // wrapping ctx.Err().
-func (h *Argon2idHasher) Hash(ctx context.Context, password string) (string, error) {
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	p := h.Params()
 	salt := make([]byte, p.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
@@ -185,7 +176,7 @@ func (h *Argon2idHasher) Hash(ctx context.Context, password string) (string, err
 }
 
 // hashWithSalt is Hash with a given salt.
-func (h *Argon2idHasher) hashWithSalt(ctx context.Context, password string, salt []byte, p Argon2idParams) (string, error) {
+func (h *Hasher) hashWithSalt(ctx context.Context, password string, salt []byte, p Params) (string, error) {
 	key, err := h.key(ctx, password, salt, p)
 	if err != nil {
 		return "", err
@@ -195,11 +186,11 @@ func (h *Argon2idHasher) hashWithSalt(ctx context.Context, password string, salt
 
 // Verify reports whether password matches hash, comparing keys in constant
 // time. A hash starting with '$' must be an argon2id PHC string within the
-// limits described on Argon2idHasher; any other hash is Better Auth's scrypt
-// "salt:key" and is checked exactly as ScryptHasher.Verify does. A hash that
-// is neither is an error wrapping ErrInvalidPasswordHash, found before any
-// key derivation. Verify waits for a free slot like Hash.
-func (h *Argon2idHasher) Verify(ctx context.Context, hash, password string) (bool, error) {
+// limits described on Hasher; any other hash is Better Auth's scrypt
+// "salt:key" and is checked exactly as betterauth.ScryptHasher.Verify does. A
+// hash that is neither is an error wrapping betterauth.ErrInvalidPasswordHash,
+// found before any key derivation. Verify waits for a free slot like Hash.
+func (h *Hasher) Verify(ctx context.Context, hash, password string) (bool, error) {
 	if !strings.HasPrefix(hash, "$") {
 		return h.scrypt.Verify(ctx, hash, password)
 	}
@@ -218,17 +209,17 @@ func (h *Argon2idHasher) Verify(ctx context.Context, hash, password string) (boo
 // for Better Auth's scrypt hashes (and anything else that is not argon2id),
 // and for argon2id hashes whose m, t, p, salt length or key length differ
 // from h's parameters, weaker or stronger. It does no key derivation.
-func (h *Argon2idHasher) NeedsRehash(hash string) bool {
+func (h *Hasher) NeedsRehash(hash string) bool {
 	p, _, _, err := parseArgon2idHash(hash)
 	return err != nil || p != h.Params()
 }
 
 // key derives the argon2id key of the NFKC form of password, inside a slot.
-func (h *Argon2idHasher) key(ctx context.Context, password string, salt []byte, p Argon2idParams) ([]byte, error) {
-	if err := h.scrypt.acquire(ctx); err != nil {
+func (h *Hasher) key(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
+	if err := h.scrypt.Acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer h.scrypt.release()
+	defer h.scrypt.Release()
 	derive := h.derive
 	if derive == nil {
 		derive = argon2idKey
@@ -237,12 +228,12 @@ func (h *Argon2idHasher) key(ctx context.Context, password string, salt []byte, 
 }
 
 // argon2idKey is argon2id with p's costs and key length.
-func argon2idKey(password, salt []byte, p Argon2idParams) []byte {
+func argon2idKey(password, salt []byte, p Params) []byte {
 	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 }
 
 // encodeArgon2id returns the PHC string of an argon2id key.
-func encodeArgon2id(p Argon2idParams, salt, key []byte) string {
+func encodeArgon2id(p Params, salt, key []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.Memory, p.Time, p.Threads,
 		base64.RawStdEncoding.EncodeToString(salt),
@@ -253,9 +244,9 @@ func encodeArgon2id(p Argon2idParams, salt, key []byte) string {
 // fields in that order, canonical decimals, canonical unpadded standard
 // base64, and parameters within the limits. The returned params carry the
 // decoded salt and key lengths.
-func parseArgon2idHash(hash string) (p Argon2idParams, salt, key []byte, err error) {
-	bad := func(format string, args ...any) (Argon2idParams, []byte, []byte, error) {
-		return Argon2idParams{}, nil, nil, fmt.Errorf("%w: "+format, append([]any{ErrInvalidPasswordHash}, args...)...)
+func parseArgon2idHash(hash string) (p Params, salt, key []byte, err error) {
+	bad := func(format string, args ...any) (Params, []byte, []byte, error) {
+		return Params{}, nil, nil, fmt.Errorf("%w: "+format, append([]any{betterauth.ErrInvalidPasswordHash}, args...)...)
 	}
 	fields := strings.Split(hash, "$")
 	switch {
@@ -283,7 +274,7 @@ func parseArgon2idHash(hash string) (p Argon2idParams, salt, key []byte, err err
 	if v[2] > argon2idMaxThreads { // before narrowing to uint8
 		return bad("argon2id p=%d is above %d", v[2], argon2idMaxThreads)
 	}
-	p = Argon2idParams{Memory: v[0], Time: v[1], Threads: uint8(v[2])}
+	p = Params{Memory: v[0], Time: v[1], Threads: uint8(v[2])}
 	var ok bool
 	if salt, ok = decodeBase64Canonical(fields[4]); !ok {
 		return bad("argon2id salt is not unpadded standard base64")

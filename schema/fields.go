@@ -1,4 +1,4 @@
-package betterauth
+package schema
 
 import (
 	"encoding/json"

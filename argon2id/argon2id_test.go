@@ -1,4 +1,4 @@
-package betterauth
+package argon2id
 
 import (
 	"context"
@@ -15,11 +15,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/argon2"
+
+	"github.com/go-betterauth/betterauth"
+	"github.com/go-betterauth/betterauth/internal/passhash"
 )
 
 // cheapArgon2id are small parameters for tests that need many hashes; the
 // hasher does not care how cheap they are as long as they are within limits.
-var cheapArgon2id = Argon2idParams{Memory: 256, Time: 1, Threads: 1}
+var cheapArgon2id = Params{Memory: 256, Time: 1, Threads: 1}
 
 // phcPattern is the shape of a hash with the default parameters: 16 salt
 // bytes are 22 base64 characters, 32 key bytes 43.
@@ -33,7 +36,7 @@ func betterAuthPasswordVectors(t testing.TB) []struct {
 	Verifies bool   `json:"verifies"`
 } {
 	t.Helper()
-	data, err := os.ReadFile("testdata/better-auth-vectors.json")
+	data, err := os.ReadFile("../testdata/better-auth-vectors.json")
 	require.NoError(t, err)
 	var g struct {
 		Passwords []struct {
@@ -48,7 +51,7 @@ func betterAuthPasswordVectors(t testing.TB) []struct {
 }
 
 func TestArgon2idHasherHashShapeAndRoundTrip(t *testing.T) {
-	h := mustArgon2id(t, Argon2idParams{}, 0)
+	h := mustArgon2id(t, Params{}, 0)
 	ctx := context.Background()
 	const pw = "correct horse battery staple"
 
@@ -80,7 +83,7 @@ func TestArgon2idHasherHashShapeAndRoundTrip(t *testing.T) {
 
 func TestArgon2idHasherKnownVectors(t *testing.T) {
 	ctx := context.Background()
-	h := mustArgon2id(t, Argon2idParams{}, 0)
+	h := mustArgon2id(t, Params{}, 0)
 
 	// Pins the encoding of Hash with the default parameters: computed with
 	// golang.org/x/crypto/argon2.IDKey("correct horse battery staple",
@@ -133,7 +136,7 @@ func TestArgon2idHasherVerifiesBetterAuthScryptHashes(t *testing.T) {
 
 func TestArgon2idHasherNeedsRehash(t *testing.T) {
 	ctx := context.Background()
-	h := mustArgon2id(t, Argon2idParams{}, 0)
+	h := mustArgon2id(t, Params{}, 0)
 	fresh, err := h.Hash(ctx, "password123")
 	require.NoError(t, err)
 	assert.False(t, h.NeedsRehash(fresh), "a fresh hash")
@@ -143,7 +146,7 @@ func TestArgon2idHasherNeedsRehash(t *testing.T) {
 	assert.True(t, h.NeedsRehash(scryptHash))
 
 	// Each parameter differing, weaker or stronger.
-	for _, p := range []Argon2idParams{
+	for _, p := range []Params{
 		cheapArgon2id,
 		{Memory: 19456, Time: 3},
 		{Memory: 19456, Time: 1},
@@ -172,11 +175,11 @@ func TestArgon2idHasherNeedsRehash(t *testing.T) {
 func TestArgon2idHasherMalformedHash(t *testing.T) {
 	h := mustArgon2id(t, cheapArgon2id, 1)
 	// No key derivation may run for a malformed hash.
-	h.derive = func(_, _ []byte, _ Argon2idParams) []byte {
+	h.derive = func(_, _ []byte, _ Params) []byte {
 		t.Error("argon2id derive called for a malformed hash")
 		return nil
 	}
-	h.scrypt.derive = func(_, _ []byte) ([]byte, error) {
+	h.scrypt.Derive = func(_, _ []byte) ([]byte, error) {
 		t.Error("scrypt derive called for a malformed hash")
 		return nil, nil
 	}
@@ -260,7 +263,7 @@ func TestArgon2idHasherMalformedHash(t *testing.T) {
 		"0123456789abcdef0123456789abcdef:" + strings.Repeat("AB", 64),
 	} {
 		ok, err := h.Verify(context.Background(), hash, "password")
-		require.ErrorIs(t, err, ErrInvalidPasswordHash, "hash %q", hash)
+		require.ErrorIs(t, err, betterauth.ErrInvalidPasswordHash, "hash %q", hash)
 		assert.False(t, ok, "hash %q", hash)
 		assert.True(t, h.NeedsRehash(hash), "hash %q", hash)
 	}
@@ -289,11 +292,11 @@ func TestArgon2idHasherNFKC(t *testing.T) {
 // holdingArgon2idHasher returns a hasher with one slot whose argon2id
 // derive blocks until release is closed; entered is closed once a derive
 // holds the slot.
-func holdingArgon2idHasher(t testing.TB) (h *Argon2idHasher, entered, release chan struct{}) {
+func holdingArgon2idHasher(t testing.TB) (h *Hasher, entered, release chan struct{}) {
 	h = mustArgon2id(t, cheapArgon2id, 1)
 	entered, release = make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	h.derive = func(password, salt []byte, p Argon2idParams) []byte {
+	h.derive = func(password, salt []byte, p Params) []byte {
 		once.Do(func() { close(entered) })
 		<-release
 		return argon2idKey(password, salt, p)
@@ -377,13 +380,13 @@ func TestArgon2idHasherLimitsConcurrency(t *testing.T) {
 		runtime.Gosched()
 		return func() { inFlight.Add(-1) }
 	}
-	h.derive = func(_, _ []byte, p Argon2idParams) []byte {
+	h.derive = func(_, _ []byte, p Params) []byte {
 		defer enter()()
 		return make([]byte, p.KeyLen)
 	}
-	h.scrypt.derive = func(_, _ []byte) ([]byte, error) {
+	h.scrypt.Derive = func(_, _ []byte) ([]byte, error) {
 		defer enter()()
-		return make([]byte, scryptKeyLen), nil
+		return make([]byte, passhash.ScryptKeyLen), nil
 	}
 	scryptHash := betterAuthPasswordVectors(t)[0].Hash
 	var wg sync.WaitGroup
@@ -403,18 +406,18 @@ func TestArgon2idHasherLimitsConcurrency(t *testing.T) {
 	assert.Positive(t, peak.Load())
 }
 
-func TestNewArgon2idHasherParams(t *testing.T) {
-	def := Argon2idParams{Memory: 19456, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
-	assert.Equal(t, def, mustArgon2id(t, Argon2idParams{}, 0).Params())
-	assert.Equal(t, Argon2idParams{Memory: 65536, Time: 2, Threads: 4, SaltLen: 16, KeyLen: 32},
-		mustArgon2id(t, Argon2idParams{Memory: 65536, Threads: 4}, 0).Params(), "zero fields take their defaults")
+func TestNewParams(t *testing.T) {
+	def := Params{Memory: 19456, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+	assert.Equal(t, def, mustArgon2id(t, Params{}, 0).Params())
+	assert.Equal(t, Params{Memory: 65536, Time: 2, Threads: 4, SaltLen: 16, KeyLen: 32},
+		mustArgon2id(t, Params{Memory: 65536, Threads: 4}, 0).Params(), "zero fields take their defaults")
 
-	assert.Equal(t, max(2, runtime.GOMAXPROCS(0)), mustArgon2id(t, Argon2idParams{}, 0).MaxConcurrent())
-	assert.Equal(t, max(2, runtime.GOMAXPROCS(0)), mustArgon2id(t, Argon2idParams{}, -1).MaxConcurrent())
-	assert.Equal(t, 3, mustArgon2id(t, Argon2idParams{}, 3).MaxConcurrent())
+	assert.Equal(t, max(2, runtime.GOMAXPROCS(0)), mustArgon2id(t, Params{}, 0).MaxConcurrent())
+	assert.Equal(t, max(2, runtime.GOMAXPROCS(0)), mustArgon2id(t, Params{}, -1).MaxConcurrent())
+	assert.Equal(t, 3, mustArgon2id(t, Params{}, 3).MaxConcurrent())
 
 	// Parameters whose hashes Verify would refuse.
-	for _, p := range []Argon2idParams{
+	for _, p := range []Params{
 		{Memory: 1<<20 + 1},
 		{Time: 17},
 		{Threads: 17},
@@ -424,17 +427,17 @@ func TestNewArgon2idHasherParams(t *testing.T) {
 		{KeyLen: 15},
 		{KeyLen: 129},
 	} {
-		_, err := NewArgon2idHasher(p, 0)
+		_, err := New(p, 0)
 		assert.Error(t, err, "%+v", p)
 	}
-	_, err := NewArgon2idHasher(Argon2idParams{Memory: 16, Threads: 2, SaltLen: 8, KeyLen: 16}, 0)
+	_, err := New(Params{Memory: 16, Threads: 2, SaltLen: 8, KeyLen: 16}, 0)
 	assert.NoError(t, err)
 }
 
 func TestArgon2idHasherZeroValue(t *testing.T) {
-	var h Argon2idHasher
+	var h Hasher
 	assert.Equal(t, max(2, runtime.GOMAXPROCS(0)), h.MaxConcurrent())
-	assert.Equal(t, mustArgon2id(t, Argon2idParams{}, 0).Params(), h.Params())
+	assert.Equal(t, mustArgon2id(t, Params{}, 0).Params(), h.Params())
 	hash, err := h.Hash(context.Background(), "password123")
 	require.NoError(t, err)
 	assert.Regexp(t, phcPattern, hash)
@@ -445,16 +448,16 @@ func TestArgon2idHasherZeroValue(t *testing.T) {
 }
 
 func TestRehasherImplementations(t *testing.T) {
-	var hasher PasswordHasher = mustArgon2id(t, Argon2idParams{}, 0)
-	_, ok := hasher.(Rehasher)
-	assert.True(t, ok, "Argon2idHasher is a Rehasher")
-	hasher = NewScryptHasher(0)
-	_, ok = hasher.(Rehasher)
+	var hasher betterauth.PasswordHasher = mustArgon2id(t, Params{}, 0)
+	_, ok := hasher.(betterauth.Rehasher)
+	assert.True(t, ok, "Hasher is a Rehasher")
+	hasher = betterauth.NewScryptHasher(0)
+	_, ok = hasher.(betterauth.Rehasher)
 	assert.False(t, ok, "Better Auth's own format never needs a rehash")
 }
 
 func BenchmarkArgon2idHash(b *testing.B) {
-	h := mustArgon2id(b, Argon2idParams{}, 1)
+	h := mustArgon2id(b, Params{}, 1)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -464,9 +467,9 @@ func BenchmarkArgon2idHash(b *testing.B) {
 	}
 }
 
-func mustArgon2id(t testing.TB, p Argon2idParams, maxConcurrent int) *Argon2idHasher {
+func mustArgon2id(t testing.TB, p Params, maxConcurrent int) *Hasher {
 	t.Helper()
-	h, err := NewArgon2idHasher(p, maxConcurrent)
+	h, err := New(p, maxConcurrent)
 	require.NoError(t, err)
 	return h
 }
