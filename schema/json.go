@@ -17,6 +17,12 @@ type fileConfig struct {
 	Session                  modelConfig `json:"session"`
 	Account                  modelConfig `json:"account"`
 	Verification             modelConfig `json:"verification"`
+	// Models renames the tables of plugins (Better Auth's
+	// jwt({schema: {jwks: {modelName, fields}}})), keyed by model name.
+	Models map[string]modelConfig `json:"models"`
+	// Plugins names first-party plugins whose tables the file's users
+	// need (see JSONPlugins).
+	Plugins []string `json:"plugins"`
 }
 
 type modelConfig struct {
@@ -96,8 +102,13 @@ type fieldConfig struct {
 //
 // Additional fields take Better Auth's keys: type, required (default true),
 // defaultValue, unique, index, bigint, input and returned (default true),
-// fieldName. Unknown keys are an error. The result is checked as
-// Schema.Layout checks it.
+// fieldName. "models" renames plugins' tables and their columns
+// ({"jwks": {"modelName": "jwt_keys", "fields": {"publicKey": "public_key"}}},
+// Schema.Models); "plugins" lists first-party plugins by id
+// (["jwt"]), which ParseJSON leaves to JSONPlugins. Unknown keys are an
+// error. The result is checked as Schema.Layout checks it, except for
+// "models", which needs the plugins' extensions (check with
+// Layout(ext...)).
 func ParseJSON(raw []byte) (Schema, error) {
 	var fc fileConfig
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -146,8 +157,31 @@ func ParseJSON(raw []byte) (Schema, error) {
 			}
 		}
 	}
-	if _, err := s.Layout(); err != nil {
+	for name, m := range fc.Models {
+		if len(m.AdditionalFields) > 0 {
+			return s, fmt.Errorf("%w: models.%s: additionalFields are for user and session only", ErrInvalidSchema, name)
+		}
+		if s.Models == nil {
+			s.Models = map[string]ModelSchema{}
+		}
+		s.Models[name] = ModelSchema{ModelName: m.ModelName, Fields: m.Fields}
+	}
+	core := s
+	core.Models = nil // plugin models need the plugins' extensions
+	if _, err := core.Layout(); err != nil {
 		return s, err
 	}
 	return s, nil
+}
+
+// JSONPlugins returns the "plugins" list of a schema configuration (see
+// ParseJSON): the ids of first-party plugins, as the CLI resolves them.
+func JSONPlugins(raw []byte) ([]string, error) {
+	var fc struct {
+		Plugins []string `json:"plugins"`
+	}
+	if err := json.Unmarshal(raw, &fc); err != nil {
+		return nil, fmt.Errorf("betterauth: schema JSON: %w", err)
+	}
+	return fc.Plugins, nil
 }

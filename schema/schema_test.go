@@ -173,3 +173,37 @@ func TestAdditionalFieldOrder(t *testing.T) {
 	}
 	assert.Equal(t, []string{"mid", "alpha", "zeta"}, names, "unlisted fields follow by name")
 }
+
+// "models" renames plugin tables (checked once the extensions are known);
+// "plugins" lists first-party plugins for the CLI.
+func TestParseJSONModelsAndPlugins(t *testing.T) {
+	raw := []byte(`{"plugins": ["jwt"], "naming": "snake_case",
+		"models": {"jwks": {"modelName": "jwt_keys", "fields": {"publicKey": "pub"}}}}`)
+	s, err := schema.ParseJSON(raw)
+	require.NoError(t, err)
+	assert.Equal(t, schema.ModelSchema{ModelName: "jwt_keys", Fields: map[string]string{"publicKey": "pub"}}, s.Models["jwks"])
+	ext := schema.Extension{Tables: []schema.TableDef{{Model: "jwks", Fields: []schema.FieldDef{
+		{Name: "publicKey", AdditionalField: schema.AdditionalField{Type: schema.FieldString}},
+		{Name: "privateKey", AdditionalField: schema.AdditionalField{Type: schema.FieldString}},
+	}}}}
+	l, err := s.Layout(ext)
+	require.NoError(t, err)
+	tb := l.Table("jwks")
+	require.NotNil(t, tb)
+	assert.Equal(t, "jwt_keys", tb.Name)
+	assert.Equal(t, "pub", tb.Col("publicKey"))
+	assert.Equal(t, "private_key", tb.Col("privateKey"))
+	_, err = s.Layout()
+	assert.Error(t, err, "a model no extension declares")
+
+	plugins, err := schema.JSONPlugins(raw)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"jwt"}, plugins)
+
+	_, err = schema.ParseJSON([]byte(`{"models": {"jwks": {"additionalFields": {"x": {"type": "string"}}}}}`))
+	assert.ErrorIs(t, err, schema.ErrInvalidSchema)
+	_, err = schema.ParseJSON([]byte(`{"models": {"jwks": {"modelName": "a b"}}}`))
+	assert.NoError(t, err, "plugin models are checked by Layout(ext...)")
+	_, err = schema.ParseJSON([]byte(`{"plugins": "jwt"}`))
+	assert.Error(t, err)
+}

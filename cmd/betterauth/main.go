@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -60,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		uuid     = fs.Bool("uuid", false, "uuid ids made by the database (Better Auth's generateId: \"uuid\")")
 		noTZ     = fs.Bool("timestamp-without-time-zone", false, "use timestamp instead of timestamptz columns")
 		config   = fs.String("config", "", "a JSON file with the schema configuration (see README); flags override it")
+		plugins  = fs.String("plugins", "", "first-party plugins whose tables to include, comma separated ("+knownPlugins()+"); added to the config's \"plugins\"")
 		dbURL    = fs.String("database-url", "", "PostgreSQL URL (default $DATABASE_URL); migrate and check only")
 		timeout  = fs.Duration("timeout", time.Minute, "give up on the database after this long")
 		describe string
@@ -91,12 +93,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	var sch schema.Schema
+	var names []string
 	if *config != "" {
 		var err error
-		if sch, err = loadConfig(*config); err != nil {
+		if sch, names, err = loadConfig(*config); err != nil {
 			fmt.Fprintf(stderr, "betterauth: %v\n", err)
 			return 2
 		}
+	}
+	for _, n := range strings.Split(*plugins, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	exts, err := pluginSchemas(names)
+	if err != nil {
+		fmt.Fprintf(stderr, "betterauth: %v\n", err)
+		return 2
 	}
 	if *drizzle {
 		sch.Naming, sch.TimestampWithoutTimeZone = schema.NamingSnakeCase, true
@@ -113,13 +126,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *uuid {
 		sch.IDMode = schema.IDModeUUID
 	}
-	if _, err := sch.Layout(); err != nil {
+	if _, err := sch.Layout(exts...); err != nil {
 		fmt.Fprintf(stderr, "betterauth: %v\n", err)
 		return 2
 	}
 
 	if cmd == "generate" {
-		sql, err := migrations.Generate(sch)
+		sql, err := migrations.Generate(sch, exts...)
 		if err != nil {
 			fmt.Fprintf(stderr, "betterauth: %v\n", err)
 			return 1
@@ -150,7 +163,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	if cmd == "migrate" {
-		report, err := migrations.Apply(ctx, pool, sch)
+		report, err := migrations.Apply(ctx, pool, sch, exts...)
 		if err != nil && !errors.Is(err, migrations.ErrMismatch) {
 			fmt.Fprintf(stderr, "betterauth: migrate: %v\n", err)
 			return 1
@@ -177,7 +190,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	problems, err := migrations.Check(ctx, pool, sch)
+	problems, err := migrations.Check(ctx, pool, sch, exts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "betterauth: check: %v\n", err)
 		return 1
@@ -197,14 +210,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func loadConfig(path string) (schema.Schema, error) {
+func loadConfig(path string) (schema.Schema, []string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return schema.Schema{}, fmt.Errorf("config: %w", err)
+		return schema.Schema{}, nil, fmt.Errorf("config: %w", err)
 	}
 	s, err := schema.ParseJSON(raw)
 	if err != nil {
-		return s, fmt.Errorf("config %s: %w", path, err)
+		return s, nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	return s, nil
+	names, err := schema.JSONPlugins(raw)
+	if err != nil {
+		return s, nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return s, names, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -121,4 +122,39 @@ func TestMigrateReportsCreation(t *testing.T) {
 	assert.Contains(t, out, `created unique index "user_email_key" on "user" (email)`)
 	assert.Contains(t, out, "4 table(s), 0 column(s)")
 	assert.NotContains(t, out, "nothing to do")
+}
+
+// First-party plugins by id, from --plugins or the config's "plugins": their
+// tables are generated, migrated and checked with the core's; the jwks DDL
+// is Better Auth's own (spec §1.7).
+func TestPlugins(t *testing.T) {
+	const jwks = `create table if not exists "jwks" ("id" text not null primary key, "publicKey" text not null, "privateKey" text not null, "createdAt" timestamptz not null, "expiresAt" timestamptz, "alg" text, "crv" text);`
+	code, out, _ := runCLI(t, "generate", "--plugins", "jwt,bearer")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, jwks)
+	code, out, _ = runCLI(t, "generate")
+	require.Equal(t, 0, code)
+	assert.NotContains(t, out, `"jwks"`)
+
+	cfg := filepath.Join(t.TempDir(), "c.json")
+	require.NoError(t, os.WriteFile(cfg, []byte(`{"plugins": ["jwt"], "models": {"jwks": {"modelName": "jwt_keys", "fields": {"publicKey": "public_key"}}}}`), 0o600))
+	code, out, _ = runCLI(t, "generate", "--config", cfg)
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, `create table if not exists "jwt_keys" ("id" text not null primary key, "public_key" text not null,`)
+
+	code, _, errOut := runCLI(t, "generate", "--plugins", "organization")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `unknown plugin "organization" (known: bearer, jwt)`)
+	code, _, errOut = runCLI(t, "generate", "--config", filepath.Join(t.TempDir(), "nope.json"))
+	assert.Equal(t, 2, code, errOut)
+
+	url := pgtest.NewDatabase(t)
+	code, out, errOut = runCLI(t, "migrate", "--database-url", url, "--plugins", "jwt")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "jwks")
+	code, out, _ = runCLI(t, "check", "--database-url", url, "--plugins", "jwt")
+	assert.Equal(t, 0, code, out)
+	code, out, _ = runCLI(t, "check", "--database-url", url, "--config", cfg)
+	assert.Equal(t, 1, code, "the renamed table is missing: %s", out)
+	assert.Contains(t, out, "jwt_keys")
 }
