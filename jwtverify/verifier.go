@@ -253,6 +253,8 @@ func newVerifier(cfg Config) (*Verifier, error) {
 //     accepted only if the key set has exactly one key for its algorithm
 //     (Better Auth always sets a kid). An unknown kid fetches the key set
 //     again (see Config.MinRefreshInterval); still unknown, ErrUnknownKey;
+//     if that fetch (or, within the interval, the last one) failed,
+//     ErrJWKSUnavailable;
 //   - the key's type fits the algorithm (Ed25519 for EdDSA, the curve of
 //     ES256/384/512, RSA for RS and PS), and its "alg", if published, is the
 //     token's (no algorithm confusion);
