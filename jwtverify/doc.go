@@ -23,9 +23,9 @@
 //   - [Verifier.Require] is HTTP middleware that answers 401 for a request
 //     without a valid token; [Verifier.Middleware] only adds the claims of a
 //     valid token and lets anonymous requests through. Handlers read the
-//     claims with [ClaimsFromContext]. Both answer 503 when the key set
-//     cannot be fetched: a service never turns an outage of the auth server
-//     into anonymous or rejected users silently.
+//     claims with [ClaimsFromContext]. Both answer 503 when a token cannot
+//     be checked because the key set cannot be fetched: a service never
+//     turns an outage of the auth server into anonymous or rejected users.
 //   - [TokenFromRequest], [TokenFromHeader], [Verifier.Verify] and
 //     [ContextWithClaims] are plain functions for other routers, gRPC
 //     interceptors and queues.
