@@ -25,9 +25,11 @@ fmt:
 run:
 	$(GO) run ./examples/basic
 
-# bench prints session-resolution and password-hash benchmarks (in process, real PostgreSQL).
+# bench prints session-resolution and password-hash benchmarks (in process, real PostgreSQL), and
+# jwtverify's token verification per algorithm and through its middleware, and the jwt plugin's
+# /token, get-session with set-auth-jwt and signing.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 . ./argon2id
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 . ./argon2id ./jwtverify ./plugins/jwt
 
 # interop runs Better Auth 1.7.25's own JavaScript clients (vanilla in Node, React in headless
 # Chromium at /usr/bin/chromium) against examples/basic, and the same scripts against a real Better
