@@ -21,7 +21,8 @@ export async function startBetterAuth({ port = 0, secret, baseURL, options = {} 
     server.listen(port, '127.0.0.1', resolve);
   });
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const db = { user: [], session: [], account: [], verification: [] };
+  // jwks: the jwt plugin's table, for tests that enable it (the memory adapter needs every model's array).
+  const db = { user: [], session: [], account: [], verification: [], jwks: [] };
   const mails = [];
   const mailer = (kind) => async ({ user, newEmail, url, token }) => {
     mails.push({ kind, to: newEmail ?? user.email, url, token });
