@@ -122,7 +122,10 @@ func (a *Auth) dontRemember(r *http.Request) bool {
 // is "", and so is one the database could not read (NUL, invalid UTF-8).
 func (a *Auth) requestToken(r *http.Request) string {
 	for _, tr := range a.hooks.tokenReaders {
-		if t, ok := tr.ReadSessionToken(r); ok && t != "" && textProblem(t) == "" {
+		if t, found := tr.ReadSessionToken(r); found {
+			if textProblem(t) != "" {
+				return ""
+			}
 			return t
 		}
 	}

@@ -676,6 +676,13 @@ func TestBearer(t *testing.T) {
 	res = d.do("GET", "/get-session", nil)
 	assert.Equal(t, "jo@example.com", res.obj(t)["user"].(map[string]any)["email"])
 
+	// A signature Better Auth's bearer check takes (unpadded) but its cookie
+	// check does not: no session, although Dee's cookie came along.
+	d.header.Set("Authorization", "Bearer "+strings.TrimRight(signed, "="))
+	res = d.do("GET", "/get-session", nil)
+	assert.Equal(t, "null", string(res.body))
+	assert.Empty(t, res.header.Values("Set-Cookie"))
+
 	// Without the plugin, the header is nothing.
 	plain, _ := newAuth(t, backends[0].new(t, schema.Schema{}), nil)
 	api := newClient(t, plain.Handler())

@@ -83,10 +83,13 @@ func checkPluginSchemas(st Store, layout *schema.Layout, exts []schema.Extension
 // other than the session cookie, as the bearer plugin reads the
 // Authorization header. Readers are asked in Config.Plugins order before
 // the cookie is read, by the Handler, ResolveSession and the middleware;
-// the first that answers ok wins. It returns the raw session token (what
-// the cookie's signed value carries); ok false leaves the cookie to decide.
+// the first that answers found wins, and the cookie is not read. It
+// returns the raw session token (what the cookie's signed value carries);
+// found with an empty token means the request has a credential that names
+// no session (no session, cookies untouched); not found leaves the
+// decision to the next reader and the cookie.
 type TokenReader interface {
-	ReadSessionToken(r *http.Request) (token string, ok bool)
+	ReadSessionToken(r *http.Request) (token string, found bool)
 }
 
 // SessionCookieHook is a Plugin told of every response that sets the

@@ -4,14 +4,15 @@
 // Responses that set the session cookie also carry it in a set-auth-token
 // header (exposed to browsers' scripts), whose value is the cookie's,
 // percent-decoded: "<token>.<signature>". Requests may then send
-// "Authorization: Bearer <that value>" — also percent-encoded, with the
-// signature in base64url or unpadded, or, unless Options.RequireSignature,
-// the raw session token — with a scheme of any case, as Better Auth 1.7.25
-// accepts it. A valid bearer wins over the session cookie; one whose
-// signature is wrong is ignored (the cookie, if any, decides).
+// "Authorization: Bearer <that value>" — also percent-encoded, or, unless
+// Options.RequireSignature, the raw session token — with a scheme of any
+// case, exactly as Better Auth 1.7.25 accepts it (see ReadSessionToken). A
+// valid bearer wins over the session cookie; one whose signature is wrong is
+// ignored (the cookie, if any, decides).
 package bearer
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -57,61 +58,59 @@ func (p *Plugin) OnSessionCookie(h http.Header, signedToken string) {
 }
 
 // ReadSessionToken reads "Authorization: Bearer <credential>" (the scheme
-// in any case; any other scheme is ignored) and checks the credential with
-// Verify.
-func (p *Plugin) ReadSessionToken(r *http.Request) (string, bool) {
+// in any case; any other scheme is ignored) as Better Auth 1.7.25 does, in
+// two steps:
+//
+// First the credential is checked loosely, as Better Auth's bearer hook
+// does: a raw token (no '.') is signed with the secret (unless
+// RequireSignature); a signed one is percent-decoded when it contains '%'
+// (kept as is when that fails), split at its first '.', and the HMAC of the
+// first part must match the second, in either base64 alphabet, padded or
+// not. A credential that fails is ignored: the session cookie decides.
+//
+// One that passes replaces the session cookie, which is then read as any
+// cookie is: "<token>.<signature>" split at the last '.', the signature in
+// standard padded base64. A credential that passed the first step but not
+// this one (a URL-safe or unpadded signature, a third ".segment") is no
+// session at all, whatever cookie came with it: found with an empty token.
+func (p *Plugin) ReadSessionToken(r *http.Request) (token string, found bool) {
+	if p.auth == nil {
+		return "", false
+	}
 	h := r.Header.Get("Authorization")
 	if len(h) < len("bearer ") || !strings.EqualFold(h[:len("bearer ")], "bearer ") {
 		return "", false
 	}
-	return p.Verify(strings.TrimSpace(h[len("bearer "):]))
-}
-
-// signatureLen is the length of an HMAC-SHA256 in padded base64.
-const signatureLen = 44
-
-// Verify checks a bearer credential as Better Auth's bearer plugin does and
-// returns the session token; credential is what follows the "Bearer "
-// scheme.
-//
-// A credential containing a '.' is "token.signature": percent-decoded first
-// if it contains '%' (refused if that fails, as decodeURIComponent would
-// throw), split at the last '.', and the signature, in standard or URL-safe
-// base64, padded or not, must be the HMAC-SHA256 of the token under the
-// secret (canonical encoding only, compared in constant time). This is the
-// set-auth-token header's value or the session cookie's, raw or escaped.
-//
-// A credential without '.' is the raw session token, accepted only when
-// RequireSignature is off (Better Auth signs it itself and then verifies
-// it; one containing '%' fails there, so it is refused here).
-func (p *Plugin) Verify(credential string) (token string, ok bool) {
-	if p.auth == nil {
-		return "", false
-	}
-	x := credential
+	x := strings.TrimSpace(h[len("bearer "):])
 	if x == "" {
 		return "", false
 	}
 	if !strings.Contains(x, ".") {
-		if p.opts.RequireSignature || strings.Contains(x, "%") {
+		if p.opts.RequireSignature {
 			return "", false
 		}
-		return x, true
+		return x, true // Better Auth signs it itself: it passes both steps
 	}
 	if strings.Contains(x, "%") {
-		d, err := url.PathUnescape(x)
-		if err != nil || !utf8.ValidString(d) {
-			return "", false
+		if d, err := url.PathUnescape(x); err == nil && utf8.ValidString(d) {
+			x = d
 		}
-		x = d
 	}
-	dot := strings.LastIndexByte(x, '.')
-	token, sig := x[:dot], x[dot+1:]
-	// Fold both base64 alphabets, padded or not, into the cookie's form:
-	// standard alphabet, 43 digits and one '='.
-	if len(sig) == signatureLen && sig[signatureLen-1] == '=' {
-		sig = sig[:signatureLen-1]
+	parts := strings.Split(x, ".")
+	if !p.looseHMAC(parts[0], parts[1]) {
+		return "", false
 	}
-	sig = strings.NewReplacer("-", "+", "_", "/").Replace(sig) + "="
-	return p.auth.VerifySignedValue(token + "." + sig)
+	token, _ = p.auth.VerifySignedValue(x)
+	return token, true
+}
+
+// looseHMAC is Better Auth's bearer check: sig, in either base64 alphabet
+// with or without padding, is the HMAC-SHA256 of value under the secret.
+func (p *Plugin) looseHMAC(value, sig string) bool {
+	raw, err := base64.RawStdEncoding.DecodeString(strings.NewReplacer("-", "+", "_", "/").Replace(strings.TrimRight(sig, "=")))
+	if err != nil {
+		return false
+	}
+	_, ok := p.auth.VerifySignedValue(value + "." + base64.StdEncoding.EncodeToString(raw))
+	return ok
 }
