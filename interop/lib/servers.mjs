@@ -83,6 +83,59 @@ export function buildCLI() {
   return builtCLI;
 }
 
+let builtAPI;
+/** Builds examples/api (the JWT-only service) once per process; resolves to the binary's path. */
+export function buildAPI() {
+  builtAPI ??= (async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'betterauth-interop-api-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const bin = path.join(dir, 'api');
+    try {
+      await promisify(execFile)(process.env.GO || 'go', ['build', '-o', bin, './examples/api'], {
+        cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 16 << 20,
+      });
+    } catch (err) {
+      throw new Error(`go build ./examples/api failed (cwd ${REPO_ROOT}):\n${err.stderr || err.message}`);
+    }
+    return bin;
+  })();
+  return builtAPI;
+}
+
+/** Starts examples/api on a free loopback port, trusting the auth server at authURL (its
+ * BETTER_AUTH_URL); waits for GET /api/hello. Returns { origin, logs(), stop() }. */
+export async function startAPI({ authURL }) {
+  const bin = await buildAPI();
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const child = spawn(bin, [], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, PORT: String(port), BETTER_AUTH_URL: authURL },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let out = '';
+  const keep = (chunk) => { out = (out + chunk).slice(-1024 * 1024); };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((r) => child.once('exit', r));
+  exited.then(() => children.delete(child));
+  const logs = () => out;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(t);
+  };
+  try {
+    await waitReady(`${origin}/api/hello`, { child, logs });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { origin, logs, stop };
+}
+
 /** Runs the CLI (`betterauth <args>`) from the repository root; resolves to { code, stdout, stderr }. */
 export async function runCLI(args, { timeoutMs = 120_000 } = {}) {
   const bin = await buildCLI();

@@ -15,6 +15,9 @@
 //    a token of either verifies (jose) against either's /jwks. Rows: the jwks row each writes looks the
 //    same.
 //
+// 3. examples/api (the service that accepts only JWTs, through jwtverify) takes the tokens of either
+//    server, each against its own /jwks, and refuses the other's.
+//
 // INTEROP_DEBUG=1 prints every exchange.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -27,7 +30,7 @@ import { startBetterAuth } from '../ba-server.mjs';
 import { diff, columnOrder, snapshot } from '../lib/catalog.mjs';
 import { createDatabase, pool, postgresServer } from '../lib/db.mjs';
 import { SESSION_COOKIE, call, decodeJWT, pluginHeaders, sessionCookieValue, signValue, verifyWith } from '../lib/jwt.mjs';
-import { SECRET, buildBasic, startBasic } from '../lib/servers.mjs';
+import { SECRET, buildAPI, buildBasic, startAPI, startBasic } from '../lib/servers.mjs';
 import { shape } from '../lib/shape.mjs';
 
 const TIMEOUT = 180_000;
@@ -44,7 +47,7 @@ const cleanups = [];
 let server; // the PostgreSQL server, null when there is none
 
 before(async () => {
-  await buildBasic();
+  await Promise.all([buildBasic(), buildAPI()]);
   server = await postgresServer();
   if (server) cleanups.push(() => server.stop());
 }, { timeout: 300_000 });
@@ -367,6 +370,43 @@ test('jwt and bearer: examples/basic answers as Better Auth 1.7.25 does (in-memo
       ours.check();
     });
   }
+});
+
+// examples/api, the service that accepts only JWTs (through jwtverify), takes the tokens of Better
+// Auth and of examples/basic alike, each against its own auth server's /jwks; and refuses the other's.
+test('examples/api accepts the JWTs of Better Auth and of examples/basic', { timeout: TIMEOUT }, async (t) => {
+  const baServer = await startBetterAuth({ secret: SECRET, options: { plugins: [jwt(), bearer()] } });
+  cleanups.push(() => baServer.close());
+  const basic = await startBasic({ env: PLUGIN_ENV });
+  cleanups.push(() => basic.stop());
+  const servers = [
+    { name: 'Better Auth', origin: baServer.origin, baseURL: baServer.origin },
+    { name: 'examples/basic', origin: basic.origin, baseURL: basic.baseURL },
+  ];
+  for (const srv of servers) {
+    srv.api = await startAPI({ authURL: srv.baseURL });
+    cleanups.push(() => srv.api.stop());
+    srv.user = await signUp(srv, `api-${srv.name === 'Better Auth' ? 'ba' : 'go'}`);
+    const r = await call(srv, 'GET', '/token', { cookie: srv.user.cookie });
+    assert.equal(r.status, 200, r.what);
+    srv.jwt = r.json.token;
+  }
+  const me = (api, token) => fetch(`${api.origin}/api/me`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+    .then(async (res) => ({ status: res.status, json: await res.json().catch(() => null) }));
+  for (const srv of servers) {
+    await t.test(`a token of ${srv.name}, checked against its /jwks`, async () => {
+      const r = await me(srv.api, srv.jwt);
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      assert.equal(r.json.sub, srv.user.id);
+      assert.equal(r.json.email, srv.user.email);
+      assert.doesNotMatch(srv.api.logs(), new RegExp(srv.jwt.split('.')[2].replace(/[-_]/g, '.')), 'the token is not logged');
+    });
+  }
+  await t.test('no token: 401; the other server\'s token: 401 (another issuer, another key)', async () => {
+    assert.equal((await me(servers[0].api)).status, 401);
+    assert.equal((await me(servers[0].api, servers[1].jwt)).status, 401);
+    assert.equal((await me(servers[1].api, servers[0].jwt)).status, 401);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------
