@@ -76,7 +76,7 @@ func (a *Auth) handleSignUp(w http.ResponseWriter, r *http.Request, ri RouteInpu
 		return err
 	}
 	if res.Challenge != nil {
-		writeChallenge(w, res.Challenge)
+		a.writeChallenge(w, r, res.Challenge, in.RememberMe != nil && !*in.RememberMe)
 		return nil
 	}
 	var token any
@@ -115,7 +115,7 @@ func (a *Auth) handleSignIn(w http.ResponseWriter, r *http.Request, ri RouteInpu
 		return err
 	}
 	if res.Challenge != nil {
-		writeChallenge(w, res.Challenge)
+		a.writeChallenge(w, r, res.Challenge, in.RememberMe != nil && !*in.RememberMe)
 		return nil
 	}
 	a.setSessionCookies(w, res.Session.Token, in.RememberMe != nil && !*in.RememberMe, a.dontRemember(r))

@@ -160,8 +160,15 @@ func TestPluginChallengeStopsSignIn(t *testing.T) {
 	res := anon.do(http.MethodPost, "/sign-in/email", map[string]any{"email": "2fa-bob@example.com", "password": "password1234"})
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 	assert.Equal(t, `{"twoFactorRedirect":true}`, string(res.body))
-	require.Len(t, res.setCookies, 1, "only the challenge's cookie: %v", res.setCookies)
-	assert.True(t, strings.HasPrefix(res.setCookies[0], "test.two_factor="))
+	require.Len(t, res.setCookies, 3, "the challenge's cookie, and the session cookies expired: %v", res.setCookies)
+	assert.True(t, strings.HasPrefix(res.setCookies[0], "better-auth.session_token=; Max-Age=0"))
+	assert.True(t, strings.HasPrefix(res.setCookies[1], "better-auth.session_data=; Max-Age=0"))
+	assert.True(t, strings.HasPrefix(res.setCookies[2], "test.two_factor="))
+
+	// rememberMe: false keeps its marker for the step that completes the sign-in.
+	res = anon.do(http.MethodPost, "/sign-in/email", map[string]any{"email": "2fa-bob@example.com", "password": "password1234", "rememberMe": false})
+	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
+	assert.Contains(t, strings.Join(res.setCookies, "\n"), "better-auth.dont_remember=true.")
 	u, err := a.Store().GetUserByEmail(context.Background(), "2fa-bob@example.com")
 	require.NoError(t, err)
 	ss, err := a.ListSessions(context.Background(), u.ID)

@@ -33,6 +33,10 @@ type SignIn struct {
 	DontRemember bool
 	// Meta is the client's address and user agent.
 	Meta RequestMeta
+	// Request is the HTTP request the sign-in answers, for hooks that read
+	// its cookies (a trusted-device cookie, say); nil outside the Handler.
+	// SignIn fills it from ctx when the Handler serves the request.
+	Request *http.Request
 
 	// tx is the transaction the sign-in belongs to (sign-up); nil: none.
 	tx Store
@@ -40,7 +44,10 @@ type SignIn struct {
 
 // Challenge is what a BeforeSignInHook answers instead of a session (a
 // second factor, say): the sign-in answers Reply as its JSON body, with
-// Cookies set, and no session is created.
+// Cookies set, and no session is created. Over HTTP the answer also
+// expires the session cookies (the dont_remember marker is kept, or set
+// for a rememberMe: false sign-in, for the step that completes it), as
+// Better Auth's two-factor plugin leaves them.
 type Challenge struct {
 	// Reply is the JSON body, e.g. map[string]any{"twoFactorRedirect": true}.
 	Reply any
@@ -200,6 +207,9 @@ func (a *Auth) SignIn(ctx context.Context, in SignIn) (*AuthResult, error) {
 	if in.User == nil || in.User.ID == "" {
 		return nil, errors.New("betterauth: SignIn needs a stored user")
 	}
+	if in.Request == nil {
+		in.Request, _ = ctx.Value(requestKey{}).(*http.Request)
+	}
 	for _, h := range a.hooks.beforeSignIn {
 		ch, err := h.BeforeSignIn(ctx, &in)
 		if err != nil {
@@ -282,8 +292,17 @@ func setCookies(w http.ResponseWriter, cs []*http.Cookie) {
 	}
 }
 
-// writeChallenge answers a sign-in that a hook stopped.
-func writeChallenge(w http.ResponseWriter, ch *Challenge) {
+// writeChallenge answers a sign-in that a hook stopped: no session cookie,
+// the dont_remember marker as a sign-in would leave it, the hook's cookies
+// and its reply.
+func (a *Auth) writeChallenge(w http.ResponseWriter, r *http.Request, ch *Challenge, dontRemember bool) {
+	a.expireCookie(w, a.cookies.sessionToken)
+	a.expireCookie(w, a.cookies.sessionData)
+	if dontRemember {
+		addCookie(w, a.cookies.make(a.cookies.dontRemember, encodeCookieValue(SignCookieValue(a.secret, "true"))))
+	} else if a.dontRemember(r) {
+		a.expireCookie(w, a.cookies.dontRemember)
+	}
 	setCookies(w, ch.Cookies)
 	writeJSON(w, http.StatusOK, ch.Reply)
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -111,6 +112,33 @@ func (a *Auth) SetSignedCookie(w http.ResponseWriter, name, value string, maxAge
 	}
 	addCookie(w, c)
 }
+
+// NewSignedCookie is SetSignedCookie's cookie as a value, for a Challenge
+// or an AfterSignInHook to return.
+func (a *Auth) NewSignedCookie(name, value string, maxAge int) *http.Cookie {
+	c := &http.Cookie{
+		Name: name, Value: encodeCookieValue(SignCookieValue(a.secret, value)), Path: "/", Domain: a.cookies.domain,
+		HttpOnly: true, Secure: a.cookies.secure || strings.HasPrefix(name, "__Secure-"), MaxAge: maxAge,
+	}
+	switch strings.ToLower(a.cookies.sameSite) {
+	case "strict":
+		c.SameSite = http.SameSiteStrictMode
+	case "none":
+		c.SameSite, c.Secure = http.SameSiteNoneMode, true
+	default:
+		c.SameSite = http.SameSiteLaxMode
+	}
+	return c
+}
+
+// ExpireCookie expires the cookie name (as Better Auth's expireCookie:
+// empty, Max-Age=0, the auth cookies' attributes).
+func (a *Auth) ExpireCookie(w http.ResponseWriter, name string) { a.expireCookie(w, name) }
+
+// DontRemember reports whether the request carries Better Auth's signed
+// dont_remember marker (a rememberMe: false sign-in), whose sessions last a
+// day and never slide.
+func (a *Auth) DontRemember(r *http.Request) bool { return a.dontRemember(r) }
 
 // SignedCookie returns the value of a cookie SetSignedCookie set, if it is
 // present and validly signed.

@@ -91,6 +91,27 @@ func (a *Auth) consumeVerification(ctx context.Context, st Store, identifier str
 	return nil, nil
 }
 
+// CreateVerification stores value under identifier in the verification
+// table for ttl, as Better Auth's createVerificationValue (hashing the
+// identifier when Verification.StoreIdentifierHashed). Plugins keep their
+// one-time values there. A store failure wraps ErrUnavailable.
+func (a *Auth) CreateVerification(ctx context.Context, identifier, value string, ttl time.Duration) (*Verification, error) {
+	return a.createVerification(ctx, a.store, identifier, value, ttl)
+}
+
+// FindVerification returns the live row stored under identifier, or nil
+// (an expired row reads as absent), as Better Auth's findVerificationValue.
+func (a *Auth) FindVerification(ctx context.Context, identifier string) (*Verification, error) {
+	return a.findVerification(ctx, identifier)
+}
+
+// ConsumeVerification atomically takes (and deletes) every row stored
+// under identifier and returns the newest live one, or nil; of concurrent
+// callers one gets it. It is also how a value is deleted.
+func (a *Auth) ConsumeVerification(ctx context.Context, identifier string) (*Verification, error) {
+	return a.consumeVerification(ctx, a.store, identifier)
+}
+
 func (a *Auth) identifierForms(identifier string) []string {
 	if a.cfg.Verification.StoreIdentifierHashed {
 		return []string{a.storedIdentifier(identifier), identifier}
