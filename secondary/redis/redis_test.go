@@ -390,7 +390,14 @@ func TestRedisHangsDeadline(t *testing.T) {
 			}
 			for i, op := range ops {
 				opCtx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-				err := op(opCtx)
+				errc := make(chan error, 1)
+				go func() { errc <- op(opCtx) }()
+				var err error
+				select {
+				case err = <-errc:
+				case <-time.After(time.Minute): // not a timing check: it does not return at all
+					t.Fatalf("op %d did not return a minute after its deadline", i)
+				}
 				cancel()
 				require.Error(t, err, "op %d", i)
 				assert.ErrorIs(t, err, secondary.ErrUnavailable, "op %d", i)
@@ -414,6 +421,24 @@ func (f fakeClient) Get(ctx context.Context, _ string) *goredis.StringCmd {
 	cmd := goredis.NewStringCmd(ctx)
 	cmd.SetErr(f.err)
 	return cmd
+}
+
+// With a ctx already done nothing is sent: the recording hook, which sees
+// commands before go-redis looks at ctx, sees none.
+func TestDoneCtxSendsNothing(t *testing.T) {
+	st, rec, _ := recorded(t, secondaryredis.Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err := st.Set(ctx, "k", "v", 0)
+	assert.ErrorIs(t, err, secondary.ErrUnavailable)
+	assert.ErrorIs(t, err, context.Canceled)
+	_, _, err = st.Get(ctx, "k")
+	assert.ErrorIs(t, err, context.Canceled)
+	_, err = st.Increment(ctx, "n", time.Minute)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Empty(t, rec.take())
+	require.NoError(t, st.Set(t.Context(), "k", "v", 0))
+	assert.Len(t, rec.take(), 1)
 }
 
 // Which go-redis errors mean "unavailable".
@@ -465,4 +490,35 @@ func TestErrorMapping(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok)
 	assert.Empty(t, v)
+}
+
+// timeoutHook fails every command with a network timeout, after running onCmd.
+type timeoutHook struct{ onCmd func() }
+
+func (h timeoutHook) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (h timeoutHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+
+func (h timeoutHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		h.onCmd()
+		err := &net.OpError{Op: "read", Net: "unix", Err: os.ErrDeadlineExceeded}
+		cmd.SetErr(err)
+		return err
+	}
+}
+
+// A command that fails once ctx is done reports ctx's error, whatever error
+// the client gives.
+func TestDoneDuringCommandWrapsCtxErr(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	client := redistest.NewClient(t) // honours ctx itself: no goroutine in between
+	client.AddHook(timeoutHook{onCmd: cancel})
+	_, _, err := secondaryredis.New(client, secondaryredis.Options{}).Get(ctx, "k")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, secondary.ErrUnavailable)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "the client's error is kept")
 }
