@@ -1,14 +1,5 @@
 // Package secondarytest is the conformance suite every secondary.Storage must
-// pass. An implementation's tests call Run:
-//
-//	func TestConformance(t *testing.T) {
-//		secondarytest.Run(t, func(t *testing.T) secondary.Storage {
-//			return mystorage.New(...) // your storage's constructor
-//		})
-//	}
-//
-// The function may return a fresh storage for each case or the same one: the
-// cases use fresh random keys and do not assume an empty storage.
+// pass: an implementation's tests call Run (its doc has an example).
 //
 // Expiry is checked in one of three ways, best first. WithClock: the storages
 // read a clock the suite moves forward (secondary/memory's Options.Now), so
@@ -65,7 +56,15 @@ type config struct {
 	ttl     TTLFunc
 }
 
-// Run runs every case against storages made by newStorage.
+// Run runs every case against storages made by newStorage, which may return a
+// fresh storage for each case or the same one: the cases use fresh random keys
+// and do not assume an empty storage. An implementation's test:
+//
+//	func TestConformance(t *testing.T) {
+//		secondarytest.Run(t, func(t *testing.T) secondary.Storage {
+//			return mystorage.New(...) // your storage's constructor
+//		})
+//	}
 func Run(t *testing.T, newStorage func(t *testing.T) secondary.Storage, opts ...Option) {
 	s := &suite{newStorage: newStorage}
 	for _, o := range opts {
@@ -496,8 +495,8 @@ func (s *suite) expiry(t *testing.T) {
 		t.Skip("the backend's own expiry; the TTL case checks what it is given")
 	default:
 		k, taken := key(t, ""), key(t, "")
+		set(t, st, taken, "v", realTTL) // first: it expires no later than k
 		set(t, st, k, "v", realTTL)
-		set(t, st, taken, "v", realTTL)
 		s.eventuallyGone(t, st, k)
 		_, ok, err := st.GetAndDelete(t.Context(), taken)
 		require.NoError(t, err)
