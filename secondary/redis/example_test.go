@@ -20,7 +20,10 @@ func Example() {
 		ContextTimeoutEnabled: true,                       // let request deadlines bound each command
 	})
 	defer client.Close()
-	var st secondary.Storage = secondaryredis.New(client, secondaryredis.Options{})
+	st, err := secondaryredis.New(client, secondaryredis.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

@@ -91,17 +91,19 @@ type Storage struct {
 
 var _ secondary.Storage = (*Storage)(nil)
 
-// New returns a Storage on client, which the caller keeps and closes. It
-// panics if client is nil.
-func New(client goredis.UniversalClient, opts Options) *Storage {
+// ErrNilClient is New's error for a nil client.
+var ErrNilClient = errors.New("secondary/redis: New needs a client")
+
+// New returns a Storage on client, which the caller keeps and closes.
+func New(client goredis.UniversalClient, opts Options) (*Storage, error) {
 	if client == nil {
-		panic("secondary/redis: New with a nil client")
+		return nil, ErrNilClient
 	}
 	prefix := opts.KeyPrefix
 	if prefix == "" {
 		prefix = DefaultKeyPrefix
 	}
-	return &Storage{client: client, prefix: prefix, guard: !honoursContext(client)}
+	return &Storage{client: client, prefix: prefix, guard: !honoursContext(client)}, nil
 }
 
 // Key returns the Redis key that holds a logical key: the prefix and key.

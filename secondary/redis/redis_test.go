@@ -86,7 +86,7 @@ func TestConformance(t *testing.T) {
 	for name, v := range variants {
 		t.Run(name, func(t *testing.T) {
 			client := v.client(t)
-			st := secondaryredis.New(client, v.opts)
+			st := mustNew(t, client, v.opts)
 			secondarytest.Run(t, func(t *testing.T) secondary.Storage { return st },
 				secondarytest.WithTTL(pttl(client, st)))
 		})
@@ -139,7 +139,7 @@ func recorded(t *testing.T, opts secondaryredis.Options) (*secondaryredis.Storag
 	client.AddHook(rec)
 	raw := goredis.NewClient(client.Options()) // the same database, unrecorded
 	t.Cleanup(func() { _ = raw.Close() })
-	return secondaryredis.New(client, opts), rec, raw
+	return mustNew(t, client, opts), rec, raw
 }
 
 // The commands and keys are @better-auth/redis-storage 1.7.5's.
@@ -191,7 +191,7 @@ func TestKeyPrefix(t *testing.T) {
 	ctx := t.Context()
 	st, rec, raw := recorded(t, secondaryredis.Options{KeyPrefix: "myapp:"})
 	assert.Equal(t, "myapp:k", st.Key("k"))
-	assert.Equal(t, "better-auth:k", secondaryredis.New(raw, secondaryredis.Options{}).Key("k"))
+	assert.Equal(t, "better-auth:k", mustNew(t, raw, secondaryredis.Options{}).Key("k"))
 
 	require.NoError(t, st.Set(ctx, "k", "v", time.Minute))
 	_, _, err := st.Get(ctx, "k")
@@ -307,7 +307,7 @@ func TestRedisDownThenBack(t *testing.T) {
 			opts.ContextTimeoutEnabled = contextTimeout
 			client := goredis.NewClient(opts)
 			t.Cleanup(func() { _ = client.Close() })
-			st := secondaryredis.New(client, secondaryredis.Options{})
+			st := mustNew(t, client, secondaryredis.Options{})
 			ctx := t.Context()
 			const secretKey, secretValue = "session-token-SECRETKEY", "session-value-SECRETVALUE"
 			require.NoError(t, st.Set(ctx, secretKey, secretValue, time.Hour))
@@ -375,7 +375,7 @@ func TestRedisHangsDeadline(t *testing.T) {
 			opts.WriteTimeout = time.Hour
 			client := goredis.NewClient(opts)
 			t.Cleanup(func() { _ = client.Close() })
-			st := secondaryredis.New(client, secondaryredis.Options{})
+			st := mustNew(t, client, secondaryredis.Options{})
 			ctx := t.Context()
 			require.NoError(t, st.Set(ctx, "k", "v", time.Hour))
 
@@ -407,8 +407,17 @@ func TestRedisHangsDeadline(t *testing.T) {
 	}
 }
 
-func TestNewNilClientPanics(t *testing.T) {
-	assert.Panics(t, func() { secondaryredis.New(nil, secondaryredis.Options{}) })
+func TestNewNilClient(t *testing.T) {
+	_, err := secondaryredis.New(nil, secondaryredis.Options{})
+	assert.ErrorIs(t, err, secondaryredis.ErrNilClient)
+}
+
+// mustNew is New for a client that is not nil.
+func mustNew(t testing.TB, client goredis.UniversalClient, opts secondaryredis.Options) *secondaryredis.Storage {
+	t.Helper()
+	st, err := secondaryredis.New(client, opts)
+	require.NoError(t, err)
+	return st
 }
 
 // fakeClient is a UniversalClient whose commands all fail with err.
@@ -471,7 +480,7 @@ func TestErrorMapping(t *testing.T) {
 		"oom":        redisError("OOM command not allowed when used memory > 'maxmemory'."),
 	}
 	check := func(name string, in error, want bool) {
-		st := secondaryredis.New(fakeClient{err: in}, secondaryredis.Options{})
+		st := mustNew(t, fakeClient{err: in}, secondaryredis.Options{})
 		_, _, err := st.Get(t.Context(), "secret-key")
 		require.Error(t, err, name)
 		assert.ErrorIs(t, err, in, "%s: the cause is kept", name)
@@ -485,7 +494,7 @@ func TestErrorMapping(t *testing.T) {
 		check(name, in, false)
 	}
 	// redis.Nil is "not found", not an error.
-	st := secondaryredis.New(fakeClient{err: goredis.Nil}, secondaryredis.Options{})
+	st := mustNew(t, fakeClient{err: goredis.Nil}, secondaryredis.Options{})
 	v, ok, err := st.Get(t.Context(), "k")
 	require.NoError(t, err)
 	assert.False(t, ok)
@@ -516,7 +525,7 @@ func TestDoneDuringCommandWrapsCtxErr(t *testing.T) {
 	defer cancel()
 	client := redistest.NewClient(t) // honours ctx itself: no goroutine in between
 	client.AddHook(timeoutHook{onCmd: cancel})
-	_, _, err := secondaryredis.New(client, secondaryredis.Options{}).Get(ctx, "k")
+	_, _, err := mustNew(t, client, secondaryredis.Options{}).Get(ctx, "k")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, secondary.ErrUnavailable)
 	assert.ErrorIs(t, err, context.Canceled)
