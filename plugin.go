@@ -148,33 +148,23 @@ type hooks struct {
 
 // add registers the hook capabilities x implements.
 func (h *hooks) add(x any) {
-	if v, ok := x.(BeforeSignInHook); ok {
-		h.beforeSignIn = append(h.beforeSignIn, v)
+	h.beforeSignIn = appendIf(h.beforeSignIn, x)
+	h.afterSignIn = appendIf(h.afterSignIn, x)
+	h.beforeCreateSession = appendIf(h.beforeCreateSession, x)
+	h.sessionReply = appendIf(h.sessionReply, x)
+	h.beforeCreateUser = appendIf(h.beforeCreateUser, x)
+	h.afterCreateUser = appendIf(h.afterCreateUser, x)
+	h.beforeDeleteUser = appendIf(h.beforeDeleteUser, x)
+	h.tokenReaders = appendIf(h.tokenReaders, x)
+	h.sessionCookie = appendIf(h.sessionCookie, x)
+}
+
+// appendIf appends x to list when x implements the list's capability.
+func appendIf[T any](list []T, x any) []T {
+	if v, ok := x.(T); ok {
+		return append(list, v)
 	}
-	if v, ok := x.(AfterSignInHook); ok {
-		h.afterSignIn = append(h.afterSignIn, v)
-	}
-	if v, ok := x.(BeforeCreateSessionHook); ok {
-		h.beforeCreateSession = append(h.beforeCreateSession, v)
-	}
-	if v, ok := x.(SessionReplyHook); ok {
-		h.sessionReply = append(h.sessionReply, v)
-	}
-	if v, ok := x.(BeforeCreateUserHook); ok {
-		h.beforeCreateUser = append(h.beforeCreateUser, v)
-	}
-	if v, ok := x.(AfterCreateUserHook); ok {
-		h.afterCreateUser = append(h.afterCreateUser, v)
-	}
-	if v, ok := x.(BeforeDeleteUserHook); ok {
-		h.beforeDeleteUser = append(h.beforeDeleteUser, v)
-	}
-	if v, ok := x.(TokenReader); ok {
-		h.tokenReaders = append(h.tokenReaders, v)
-	}
-	if v, ok := x.(SessionCookieHook); ok {
-		h.sessionCookie = append(h.sessionCookie, v)
-	}
+	return list
 }
 
 // setupPlugins checks Config.Plugins, finds their capabilities and mounts
