@@ -124,7 +124,7 @@ func (a *Auth) NewSignedCookie(name, value string, maxAge int) *http.Cookie {
 	case "strict":
 		c.SameSite = http.SameSiteStrictMode
 	case "none":
-		c.SameSite, c.Secure = http.SameSiteNoneMode, true
+		c.SameSite = http.SameSiteNoneMode // New refuses None without Secure
 	default:
 		c.SameSite = http.SameSiteLaxMode
 	}

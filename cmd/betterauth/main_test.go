@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -141,6 +142,10 @@ func TestPlugins(t *testing.T) {
 	code, out, _ = runCLI(t, "generate", "--config", cfg)
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, `create table if not exists "jwt_keys" ("id" text not null primary key, "public_key" text not null,`)
+
+	code, out, _ = runCLI(t, "generate", "--config", cfg, "--plugins", "jwt")
+	require.Equal(t, 0, code, "a plugin named in the config and by the flag counts once")
+	assert.Equal(t, 1, strings.Count(out, `create table if not exists "jwt_keys"`))
 
 	code, _, errOut := runCLI(t, "generate", "--plugins", "organization")
 	assert.Equal(t, 2, code)
