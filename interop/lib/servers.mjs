@@ -40,78 +40,44 @@ export function freePort() {
   });
 }
 
-let built;
-/** Builds examples/basic once per process; resolves to the binary's path. With INTEROP_BASIC_BIN
- * set, that prebuilt binary is used instead (handy while the working tree does not compile). */
-export function buildBasic() {
-  if (process.env.INTEROP_BASIC_BIN) return Promise.resolve(path.resolve(process.env.INTEROP_BASIC_BIN));
-  built ??= (async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'betterauth-interop-'));
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const bin = path.join(dir, 'basic');
-    const go = process.env.GO || 'go';
-    try {
-      await promisify(execFile)(go, ['build', '-o', bin, './examples/basic'], {
-        cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 16 << 20,
-      });
-    } catch (err) {
-      throw new Error(`go build ./examples/basic failed (cwd ${REPO_ROOT}):\n${err.stderr || err.message}`);
-    }
-    return bin;
-  })();
-  return built;
+const builds = new Map();
+/** Builds a Go package of the repository (e.g. './examples/basic') once per process, into a temporary
+ * directory removed at exit; resolves to the binary's path. With the environment variable `prebuilt`
+ * set, that binary is used instead (handy while the working tree does not compile). */
+function goBuild(pkg, prebuilt) {
+  if (prebuilt && process.env[prebuilt]) return Promise.resolve(path.resolve(process.env[prebuilt]));
+  if (!builds.has(pkg)) {
+    builds.set(pkg, (async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'betterauth-interop-'));
+      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+      const bin = path.join(dir, path.basename(pkg));
+      try {
+        await promisify(execFile)(process.env.GO || 'go', ['build', '-o', bin, pkg], {
+          cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 16 << 20,
+        });
+      } catch (err) {
+        throw new Error(`go build ${pkg} failed (cwd ${REPO_ROOT}):\n${err.stderr || err.message}`);
+      }
+      return bin;
+    })());
+  }
+  return builds.get(pkg);
 }
 
-let builtCLI;
-/** Builds cmd/betterauth (the CLI) once per process, as `go run ./cmd/betterauth` would; resolves to
- * the binary's path. INTEROP_CLI_BIN uses a prebuilt one instead. */
-export function buildCLI() {
-  if (process.env.INTEROP_CLI_BIN) return Promise.resolve(path.resolve(process.env.INTEROP_CLI_BIN));
-  builtCLI ??= (async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'betterauth-interop-cli-'));
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const bin = path.join(dir, 'betterauth');
-    try {
-      await promisify(execFile)(process.env.GO || 'go', ['build', '-o', bin, './cmd/betterauth'], {
-        cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 16 << 20,
-      });
-    } catch (err) {
-      throw new Error(`go build ./cmd/betterauth failed (cwd ${REPO_ROOT}):\n${err.stderr || err.message}`);
-    }
-    return bin;
-  })();
-  return builtCLI;
-}
+/** Builds examples/basic once per process (INTEROP_BASIC_BIN: a prebuilt one). */
+export const buildBasic = () => goBuild('./examples/basic', 'INTEROP_BASIC_BIN');
+/** Builds cmd/betterauth, the CLI, once per process (INTEROP_CLI_BIN: a prebuilt one). */
+export const buildCLI = () => goBuild('./cmd/betterauth', 'INTEROP_CLI_BIN');
+/** Builds examples/api (the JWT-only service) once per process. */
+export const buildAPI = () => goBuild('./examples/api');
 
-let builtAPI;
-/** Builds examples/api (the JWT-only service) once per process; resolves to the binary's path. */
-export function buildAPI() {
-  builtAPI ??= (async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'betterauth-interop-api-'));
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const bin = path.join(dir, 'api');
-    try {
-      await promisify(execFile)(process.env.GO || 'go', ['build', '-o', bin, './examples/api'], {
-        cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 16 << 20,
-      });
-    } catch (err) {
-      throw new Error(`go build ./examples/api failed (cwd ${REPO_ROOT}):\n${err.stderr || err.message}`);
-    }
-    return bin;
-  })();
-  return builtAPI;
-}
-
-/** Starts examples/api on a free loopback port, trusting the auth server at authURL (its
- * BETTER_AUTH_URL); waits for GET /api/hello. Returns { origin, logs(), stop() }. */
-export async function startAPI({ authURL }) {
-  const bin = await buildAPI();
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, [], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, PORT: String(port), BETTER_AUTH_URL: authURL },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Spawns a server binary with env, keeps its last megabyte of output, and waits until readyURL answers
+ * 200. Resolves to { child, logs(), stop() }; the child is killed when this process exits.
+ */
+async function spawnServer(bin, env, readyURL) {
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const child = spawn(bin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   const keep = (chunk) => { out = (out + chunk).slice(-1024 * 1024); };
@@ -128,11 +94,22 @@ export async function startAPI({ authURL }) {
     clearTimeout(t);
   };
   try {
-    await waitReady(`${origin}/api/hello`, { child, logs });
+    await waitReady(readyURL, { child, logs });
   } catch (err) {
     await stop();
     throw err;
   }
+  return { child, logs, stop };
+}
+
+/** Starts examples/api on a free loopback port, trusting the auth server at authURL (its
+ * BETTER_AUTH_URL); waits for GET /api/hello. Returns { origin, logs(), stop() }. */
+export async function startAPI({ authURL }) {
+  const bin = await buildAPI();
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, PORT: String(port), BETTER_AUTH_URL: authURL };
+  const { logs, stop } = await spawnServer(bin, env, `${origin}/api/hello`);
   return { origin, logs, stop };
 }
 
@@ -193,30 +170,8 @@ export async function startBasic({ env = {}, port } = {}) {
     ...env,
     PORT: String(port),
   };
-  for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
-  const child = spawn(bin, [], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  const keep = (chunk) => { out = (out + chunk).slice(-1024 * 1024); };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((r) => child.once('exit', r));
-  exited.then(() => children.delete(child));
-  const logs = () => out;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(t);
-  };
-  try {
-    await waitReady(`${origin}/api/auth/ok`, { child, logs });
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { port, origin, baseURL: childEnv.BETTER_AUTH_URL, logs, mails: () => devMails(out), stop };
+  const { logs, stop } = await spawnServer(bin, childEnv, `${origin}/api/auth/ok`);
+  return { port, origin, baseURL: childEnv.BETTER_AUTH_URL, logs, mails: () => devMails(logs()), stop };
 }
 
 /** The messages examples/basic's development mailer logged, oldest first, as { kind, to, url,
