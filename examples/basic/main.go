@@ -24,6 +24,9 @@
 //	                             GET /api/auth/jwks, set-auth-jwt on get-session (the migrations at startup
 //	                             create the jwks table)
 //	BETTER_AUTH_BEARER           "true" enables the bearer plugin: Authorization: Bearer, set-auth-token
+//	BETTER_AUTH_TWO_FACTOR       "true" enables the two-factor plugin with Better Auth's defaults (TOTP, backup
+//	                             codes, trusted devices) and one-time codes through the development mailer (the
+//	                             migrations at startup create the twoFactor table and user.twoFactorEnabled)
 //
 // Without BETTER_AUTH_SECRET the example runs in development mode: it signs
 // with Better Auth's public development secret (with a warning), listens on
@@ -38,7 +41,12 @@
 //
 // (log/slog's text format: a value with = or spaces is double-quoted),
 // with kind one of verify-email, reset-password, change-email-confirmation,
-// delete-account. Follow the url to complete the flow. These lines are a
+// delete-account. Follow the url to complete the flow. With
+// BETTER_AUTH_TWO_FACTOR, a one-time code of the second step is logged as
+//
+//	time=... level=INFO msg="dev mailer" kind=two-factor-otp to=<address> token=<code>
+//
+// (no url). These lines are a
 // public interface: tests outside this repository read them.
 //
 // The server's timeouts (see newServer), so that slow or idle clients
@@ -75,6 +83,7 @@ import (
 	"github.com/go-betterauth/betterauth/migrations"
 	"github.com/go-betterauth/betterauth/plugins/bearer"
 	"github.com/go-betterauth/betterauth/plugins/jwt"
+	"github.com/go-betterauth/betterauth/plugins/twofactor"
 	"github.com/go-betterauth/betterauth/schema"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
@@ -127,6 +136,14 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	}
 	if os.Getenv("BETTER_AUTH_BEARER") == "true" {
 		plugins = append(plugins, bearer.New(bearer.Options{}))
+	}
+	if os.Getenv("BETTER_AUTH_TWO_FACTOR") == "true" {
+		plugins = append(plugins, twofactor.New(twofactor.Options{
+			SendOTP: func(_ context.Context, u *betterauth.User, code string) error {
+				logger.Info("dev mailer", "kind", "two-factor-otp", "to", u.Email, "token", code)
+				return nil
+			},
+		}))
 	}
 	exts := betterauth.PluginSchemas(plugins...)
 
