@@ -128,8 +128,19 @@ func (a *attempt) rearm(ctx context.Context, n int) error {
 
 // failed counts a wrong code; restore puts the count back unchanged (the
 // try did not get to compare a code).
-func (a *attempt) failed(ctx context.Context) error  { return a.rearm(ctx, a.count+1) }
-func (a *attempt) restore(ctx context.Context) error { return a.rearm(ctx, a.count) }
+func (a *attempt) failed(ctx context.Context) error {
+	if a == nil {
+		return nil
+	}
+	return a.rearm(ctx, a.count+1)
+}
+
+func (a *attempt) restore(ctx context.Context) error {
+	if a == nil {
+		return nil
+	}
+	return a.rearm(ctx, a.count)
+}
 
 // complete answers a verified request. A challenged sign-in is ended (its
 // row taken: one challenge makes one session) and its session created and
