@@ -28,9 +28,6 @@ func (p *Plugin) newBackupCodes() (codes []string, stored string, err error) {
 }
 
 func (p *Plugin) encodeBackupCodes(codes []string) (string, error) {
-	if codes == nil {
-		codes = []string{}
-	}
 	b, err := json.Marshal(codes)
 	if err != nil {
 		return "", fmt.Errorf("twofactor: backup codes: %w", err)

@@ -76,9 +76,6 @@ func (p *Plugin) matchTOTP(secret, code string, now time.Time) (step uint64, ok 
 	opts := hotp.ValidateOpts{Digits: otp.Digits(p.opts.Digits), Algorithm: otp.AlgorithmSHA1}
 	for i := int64(-1); i <= 1; i++ {
 		c := cur + i
-		if c < 0 {
-			continue
-		}
 		want, err := hotp.GenerateCodeCustom(key, uint64(c), opts)
 		if err != nil {
 			return 0, false, fmt.Errorf("twofactor: the TOTP secret: %w", err)

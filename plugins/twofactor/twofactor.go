@@ -268,11 +268,9 @@ func (p *Plugin) Init(a *betterauth.Auth) error {
 	case !slices.Contains([]OTPStorage{OTPPlain, OTPHashed, OTPEncrypted}, o.OTPStorage):
 		return fmt.Errorf("twofactor: unknown OTPStorage %q", o.OTPStorage)
 	}
-	ts, ok := a.Store().(betterauth.TableStore)
-	if !ok {
-		return errors.New("twofactor: the store cannot hold plugin tables")
-	}
-	p.auth, p.store = a, ts
+	// New has checked that the store holds the plugin's table, so it is a
+	// TableStore.
+	p.auth, p.store = a, a.Store().(betterauth.TableStore)
 	return nil
 }
 
