@@ -32,7 +32,7 @@ func (p *Plugin) checkPassword(ctx context.Context, userID string, body map[stri
 			return nil
 		}
 	}
-	if !given || password == "" {
+	if !given {
 		return betterauth.ErrInvalidPassword
 	}
 	return p.auth.VerifyPassword(ctx, userID, password)
@@ -447,10 +447,9 @@ func (p *Plugin) handleVerifyOTP(w http.ResponseWriter, r *http.Request, in bett
 		return ErrTooManyAttempts
 	}
 	if !p.otpMatches(stored, code) {
-		if ttl := got.ExpiresAt.Sub(p.auth.Now()); ttl > 0 {
-			if _, err := p.auth.CreateVerification(ctx, id, stored+":"+strconv.Itoa(tries+1), ttl); err != nil {
-				return err
-			}
+		// The count keeps the code's expiry.
+		if _, err := p.auth.CreateVerification(ctx, id, stored+":"+strconv.Itoa(tries+1), got.ExpiresAt.Sub(p.auth.Now())); err != nil {
+			return err
 		}
 		if tf != nil {
 			if err := p.recordFailure(ctx, tf); err != nil {
@@ -563,7 +562,7 @@ func (p *Plugin) handleVerifyBackupCode(w http.ResponseWriter, r *http.Request, 
 	}
 	stored, err := p.encodeBackupCodes(rest)
 	if err != nil {
-		return firstErr(err, att.restore(ctx))
+		return err
 	}
 	// Compare-and-set on the list read: of two requests with one code, one
 	// wins.

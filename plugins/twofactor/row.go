@@ -116,9 +116,6 @@ func (p *Plugin) recordFailure(ctx context.Context, tf *row) error {
 
 // resetFailures clears the count after a successful verification.
 func (p *Plugin) resetFailures(ctx context.Context, tf *row) error {
-	if p.opts.DisableAccountLockout {
-		return nil
-	}
 	if _, err := p.store.Update(ctx, Model, schema.Record{"failedVerificationCount": int64(0), "lockedUntil": nil},
 		schema.Where{Field: "id", Value: tf.id}); err != nil {
 		return storeErr("reset failures", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -286,4 +287,167 @@ func TestConcurrency(t *testing.T) {
 		}
 		assert.Equal(t, 1, ok, "a backup code signs in once")
 	})
+}
+
+// A trust cookie whose binding is not the user's does not pass, even with
+// a live row of the user.
+func TestTrustBindingIsChecked(t *testing.T) {
+	e := newEnv(t, twofactor.Options{})
+	e.client().enroll("ada@example.com")
+	ada := e.user("ada@example.com")
+	id := "trust-device-0123456789abcdefghijklmnopqrstuv"
+	_, err := e.auth.CreateVerification(context.Background(), id, ada.ID, time.Hour)
+	require.NoError(t, err)
+	c := e.client()
+	bad := base64.RawURLEncoding.EncodeToString(e.auth.MAC("someone-else!"+id)) + "!" + id
+	c.cookies[trustName] = e.auth.NewSignedCookie(trustName, bad, 60).Value
+	c.challenged("ada@example.com")
+}
+
+// Bodies are checked as Better Auth's schemas check them.
+func TestBodyValidation(t *testing.T) {
+	e := newEnv(t, twofactor.Options{})
+	_, backup := e.client().enroll("ada@example.com")
+	c := e.client()
+	c.challenged("ada@example.com")
+	requireError(t, c.post("/two-factor/send-otp", map[string]any{"trustDevice": "yes"}), 400, "VALIDATION_ERROR")
+	requireError(t, c.post("/two-factor/verify-backup-code", map[string]any{"code": backup[0], "disableSession": "yes"}), 400, "VALIDATION_ERROR")
+	requireError(t, c.post("/two-factor/verify-otp", map[string]any{"code": 123456}), 400, "VALIDATION_ERROR")
+	requireError(t, c.post("/two-factor/verify-totp", map[string]any{"code": "123456", "trustDevice": 1}), 400, "VALIDATION_ERROR")
+	s := e.client()
+	s.signUp("bob@example.com")
+	requireError(t, s.post("/two-factor/enable", map[string]any{"password": password, "issuer": 7}), 400, "VALIDATION_ERROR")
+	requireError(t, s.post("/two-factor/enable", map[string]any{"password": password, "method": 1}), 400, "VALIDATION_ERROR")
+}
+
+// A signed-in user checking a backup code with disableSession gets its
+// own session back; the code is spent.
+func TestBackupCodeWhileSignedIn(t *testing.T) {
+	e := newEnv(t, twofactor.Options{})
+	c := e.client()
+	_, backup := c.enroll("ada@example.com")
+	token := strings.SplitN(unescape(t, c.cookies[sessionCookie]), ".", 2)[0]
+	r := c.post("/two-factor/verify-backup-code", map[string]any{"code": backup[0], "disableSession": true})
+	requireOK(t, r)
+	assert.Equal(t, token, r.str("token"))
+	requireError(t, c.post("/two-factor/verify-backup-code", map[string]any{"code": backup[0]}), 401, "INVALID_BACKUP_CODE")
+}
+
+// A backup code resets the failure count.
+func TestBackupCodeResetsFailures(t *testing.T) {
+	e := newEnv(t, twofactor.Options{})
+	_, backup := e.client().enroll("ada@example.com")
+	c := e.client()
+	c.challenged("ada@example.com")
+	requireError(t, c.post("/two-factor/verify-totp", map[string]any{"code": "000000"}), 401, "INVALID_CODE")
+	assert.EqualValues(t, 1, e.row("ada@example.com")["failedVerificationCount"])
+	requireOK(t, c.post("/two-factor/verify-backup-code", map[string]any{"code": backup[0]}))
+	assert.EqualValues(t, 0, e.row("ada@example.com")["failedVerificationCount"])
+}
+
+// New backup codes need two-factor on, not only a TOTP enrolment.
+func TestGenerateBackupCodesBeforeVerification(t *testing.T) {
+	e := newEnv(t, twofactor.Options{})
+	c := e.client()
+	c.signUp("ada@example.com")
+	requireOK(t, c.post("/two-factor/enable", map[string]any{"password": password}))
+	requireError(t, c.post("/two-factor/generate-backup-codes", map[string]any{"password": password}), 400, "TWO_FACTOR_NOT_ENABLED")
+}
+
+// With TOTP turned off, a TOTP row (from before, or from another server)
+// is no method.
+func TestDisableTOTPHidesExistingRows(t *testing.T) {
+	e := newEnv(t, twofactor.Options{})
+	e.client().enroll("ada@example.com")
+	off := newEnvOn(t, func(*testing.T, []schema.Extension) betterauth.Store { return e.store }, twofactor.Options{DisableTOTP: true})
+	ch := off.client().challenged("ada@example.com")
+	assert.Equal(t, []any{"otp"}, ch.body["twoFactorMethods"])
+}
+
+// A trusted device of a user who turned two-factor off elsewhere signs in
+// plainly: its trust is not renewed.
+func TestTrustNotRenewedWithoutTwoFactor(t *testing.T) {
+	e := newEnv(t, twofactor.Options{})
+	owner := e.client()
+	secret, _ := owner.enroll("ada@example.com")
+	c := e.client()
+	c.challenged("ada@example.com")
+	requireOK(t, c.post("/two-factor/verify-totp", map[string]any{"code": e.totp(secret, 0), "trustDevice": true}))
+	requireOK(t, owner.post("/two-factor/disable", map[string]any{"password": password}))
+	delete(c.cookies, sessionCookie)
+	r := c.signIn("ada@example.com")
+	requireOK(t, r)
+	assert.Nil(t, r.setCookie(trustName))
+}
+
+// Imported secrets may be lower case and padded.
+func TestImportedSecretForms(t *testing.T) {
+	e := newEnv(t, twofactor.Options{})
+	c := e.client()
+	c.signUp("ada@example.com")
+	requireOK(t, c.post("/two-factor/enable", map[string]any{"password": password}))
+	enc, err := e.auth.Encrypt("", "base32:nbuq====")
+	require.NoError(t, err)
+	_, err = e.store.(betterauth.TableStore).Update(context.Background(), twofactor.Model, schema.Record{"secret": enc},
+		schema.Where{Field: "userId", Value: e.user("ada@example.com").ID})
+	require.NoError(t, err)
+	uri := c.post("/two-factor/get-totp-uri", map[string]any{"password": password}).str("totpURI")
+	assert.Contains(t, uri, "?secret=NBUQ&")
+	requireOK(t, c.post("/two-factor/verify-totp", map[string]any{"code": e.totp("NBUQ", 0)}))
+}
+
+// A stored list that is not a list of strings holds no code.
+func TestMalformedBackupList(t *testing.T) {
+	e := newEnv(t, twofactor.Options{})
+	e.client().enroll("ada@example.com")
+	bad, err := e.auth.Encrypt("", `["aaaaa-aaaaa", 1]`)
+	require.NoError(t, err)
+	_, err = e.store.(betterauth.TableStore).Update(context.Background(), twofactor.Model, schema.Record{"backupCodes": bad},
+		schema.Where{Field: "userId", Value: e.user("ada@example.com").ID})
+	require.NoError(t, err)
+	c := e.client()
+	c.challenged("ada@example.com")
+	requireError(t, c.post("/two-factor/verify-backup-code", map[string]any{"code": ""}), 401, "INVALID_BACKUP_CODE")
+	requireError(t, c.post("/two-factor/verify-backup-code", map[string]any{"code": "aaaaa-aaaaa"}), 401, "INVALID_BACKUP_CODE")
+}
+
+// Only a credential account's password counts for AllowPasswordless.
+func TestAllowPasswordlessAccounts(t *testing.T) {
+	e := newEnv(t, twofactor.Options{AllowPasswordless: true})
+	ctx := context.Background()
+	for i, acct := range []betterauth.Account{
+		{ProviderID: "github", AccountID: "gh-1", Password: "not a credential"},
+		{ProviderID: "credential", Password: ""},
+	} {
+		now := e.clock.Now()
+		u := &betterauth.User{Name: "Social", Email: []string{"gh@example.com", "empty@example.com"}[i], CreatedAt: now, UpdatedAt: now}
+		require.NoError(t, e.store.CreateUser(ctx, u))
+		acct.UserID = u.ID
+		if acct.AccountID == "" {
+			acct.AccountID = u.ID
+		}
+		acct.CreatedAt, acct.UpdatedAt = now, now
+		require.NoError(t, e.store.CreateAccount(ctx, &acct))
+		s, err := e.auth.CreateSession(ctx, u.ID, betterauth.SessionOptions{})
+		require.NoError(t, err)
+		c := e.client()
+		c.cookies[sessionCookie] = e.auth.NewSignedCookie(sessionCookie, s.Token, 60).Value
+		requireOK(t, c.post("/two-factor/enable", map[string]any{}))
+	}
+}
+
+// With the lockout off, failures are not written and a lock written by
+// another server is not enforced.
+func TestLockoutOffWritesAndEnforcesNothing(t *testing.T) {
+	e := newEnv(t, twofactor.Options{DisableAccountLockout: true})
+	secret, _ := e.client().enroll("ada@example.com")
+	c := e.client()
+	c.challenged("ada@example.com")
+	requireError(t, c.post("/two-factor/verify-totp", map[string]any{"code": "000000"}), 401, "INVALID_CODE")
+	assert.EqualValues(t, 0, e.row("ada@example.com")["failedVerificationCount"])
+	_, err := e.store.(betterauth.TableStore).Update(context.Background(), twofactor.Model,
+		schema.Record{"lockedUntil": e.clock.Now().Add(time.Hour), "failedVerificationCount": int64(10)},
+		schema.Where{Field: "userId", Value: e.user("ada@example.com").ID})
+	require.NoError(t, err)
+	requireOK(t, c.post("/two-factor/verify-totp", map[string]any{"code": e.totp(secret, 0)}))
 }

@@ -56,7 +56,7 @@ func (p *Plugin) totpURI(secret, issuer, account string) string {
 	b.WriteByte(':')
 	b.WriteString(encodeURIComponent(account))
 	b.WriteString("?secret=")
-	b.WriteString(formEncode(strings.TrimRight(totpKey(secret), "=")))
+	b.WriteString(strings.TrimRight(totpKey(secret), "="))
 	b.WriteString("&issuer=")
 	b.WriteString(formEncode(issuer))
 	b.WriteString("&digits=")
@@ -80,7 +80,7 @@ func (p *Plugin) matchTOTP(secret, code string, now time.Time) (step uint64, ok 
 		if err != nil {
 			return 0, false, fmt.Errorf("twofactor: the TOTP secret: %w", err)
 		}
-		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 && !ok {
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
 			step, ok = uint64(c), true
 		}
 	}

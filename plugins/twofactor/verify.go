@@ -76,10 +76,9 @@ func (p *Plugin) begin(r *http.Request) (*pending, error) {
 // attempt is one try on a challenge: Better Auth counts wrong codes per
 // challenge in the row "2fa-attempts-<id>", taken while the try runs.
 type attempt struct {
-	p       *Plugin
-	v       *pending
-	count   int
-	written bool
+	p     *Plugin
+	v     *pending
+	count int
 }
 
 // beginAttempt takes the challenge's attempt count; a challenge that has
@@ -114,15 +113,7 @@ func (p *Plugin) beginAttempt(ctx context.Context, w http.ResponseWriter, v *pen
 
 // rearm writes the count back, for the challenge's remaining life.
 func (a *attempt) rearm(ctx context.Context, n int) error {
-	if a == nil || a.written {
-		return nil
-	}
-	a.written = true
-	ttl := a.v.expires.Sub(a.p.auth.Now())
-	if ttl <= 0 {
-		return nil
-	}
-	_, err := a.p.auth.CreateVerification(ctx, "2fa-attempts-"+a.v.challenge, strconv.Itoa(n), ttl)
+	_, err := a.p.auth.CreateVerification(ctx, "2fa-attempts-"+a.v.challenge, strconv.Itoa(n), a.v.expires.Sub(a.p.auth.Now()))
 	return err
 }
 
