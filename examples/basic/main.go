@@ -1,6 +1,16 @@
 // Command basic is a small app on betterauth: Better Auth's HTTP API at
 // /api/auth/, a protected JSON route at /api/me and a page at / to sign up,
-// sign in, see the session and sign out.
+// sign in, see the session and sign out (and, with BETTER_AUTH_TWO_FACTOR,
+// enrol in two-factor and pass its second step).
+//
+// Routes of the example itself, besides the API:
+//
+//	GET  /             the page
+//	GET  /api/me       the signed-in user and session (401 without one)
+//	GET  /api/config   {"twoFactor": bool}: which optional parts the page shows
+//	POST /example/qr   with BETTER_AUTH_TWO_FACTOR only: the body, an
+//	                   otpauth://totp/ URI (at most 1 KiB), as a QR code
+//	                   (image/png); 400 for anything else
 //
 // Environment (a public interface: other tools start this example with it):
 //
@@ -62,14 +72,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/png"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -78,6 +92,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pquerna/otp"
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/migrations"
@@ -131,13 +146,14 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	}
 
 	var plugins []betterauth.Plugin
+	twoFactor := os.Getenv("BETTER_AUTH_TWO_FACTOR") == "true"
 	if os.Getenv("BETTER_AUTH_JWT") == "true" {
 		plugins = append(plugins, jwt.New(jwt.Options{}))
 	}
 	if os.Getenv("BETTER_AUTH_BEARER") == "true" {
 		plugins = append(plugins, bearer.New(bearer.Options{}))
 	}
-	if os.Getenv("BETTER_AUTH_TWO_FACTOR") == "true" {
+	if twoFactor {
 		plugins = append(plugins, twofactor.New(twofactor.Options{
 			SendOTP: func(_ context.Context, u *betterauth.User, code string) error {
 				logger.Info("dev mailer", "kind", "two-factor-otp", "to", u.Email, "token", code)
@@ -229,6 +245,14 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle("/api/auth/", auth.Handler())
 	mux.Handle("GET /api/me", auth.RequireSession(http.HandlerFunc(me(auth))))
+	mux.HandleFunc("GET /api/config", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(map[string]bool{"twoFactor": twoFactor})
+	})
+	if twoFactor {
+		mux.HandleFunc("POST /example/qr", qrCode)
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(indexHTML)
@@ -297,6 +321,47 @@ func me(auth *betterauth.Auth) func(http.ResponseWriter, *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(map[string]any{"user": auth.UserJSON(sd.User), "session": auth.SessionJSON(sd.Session)})
 	}
+}
+
+// maxQRBody bounds the body of POST /example/qr: an otpauth URI is far
+// shorter, and a QR code of this many bytes is still readable.
+const maxQRBody = 1 << 10
+
+// qrCode answers POST /example/qr: the body, an otpauth://totp/ URI as
+// enable answers it, drawn as a 256×256 QR code (image/png), for the page to
+// show to an authenticator app. A body that is not such a URI, or over
+// maxQRBody bytes, is 400. The URI holds the TOTP secret: it is neither
+// logged nor cached.
+func qrCode(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxQRBody))
+	if err != nil {
+		http.Error(w, "the body must be an otpauth://totp/ URI of at most 1 KiB", http.StatusBadRequest)
+		return
+	}
+	uri := strings.TrimSpace(string(body))
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "otpauth" || u.Host != "totp" || u.Query().Get("secret") == "" {
+		http.Error(w, "the body must be an otpauth://totp/ URI with a secret", http.StatusBadRequest)
+		return
+	}
+	key, err := otp.NewKeyFromURL(uri)
+	if err != nil {
+		http.Error(w, "the body must be an otpauth://totp/ URI with a secret", http.StatusBadRequest)
+		return
+	}
+	img, err := key.Image(256, 256)
+	if err != nil {
+		http.Error(w, "cannot draw this URI as a QR code", http.StatusBadRequest)
+		return
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		http.Error(w, "cannot encode the QR code", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
 }
 
 // newServer is the HTTP server with the timeouts listed in the package

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"io"
 	"log/slog"
 	"net"
@@ -17,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -497,4 +501,262 @@ func TestExampleJWTAndBearer(t *testing.T) {
 			assert.Equal(t, user.ID, claims.Subject)
 		})
 	}
+}
+
+// otpLine is the whole log line of a two-factor one-time code: the dev
+// mailer's line without a url.
+var otpLine = regexp.MustCompile(`(?m)^time=\S+ level=INFO msg="dev mailer" kind=two-factor-otp to=(\S+) token=(\S+)$`)
+
+// twoFactorClient is a cookie-keeping client of an example started with
+// BETTER_AUTH_TWO_FACTOR=true.
+type twoFactorClient struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newTwoFactorClient(t *testing.T, base string) *twoFactorClient {
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &twoFactorClient{t: t, base: base, c: &http.Client{Jar: jar}}
+}
+
+// post sends a JSON body and returns the status, the decoded answer and
+// the response (body read).
+func (tc *twoFactorClient) post(path string, body any) (int, map[string]any, *http.Response) {
+	tc.t.Helper()
+	raw, err := json.Marshal(body)
+	require.NoError(tc.t, err)
+	req, err := http.NewRequest("POST", tc.base+path, bytes.NewReader(raw))
+	require.NoError(tc.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", tc.base)
+	res, err := tc.c.Do(req)
+	require.NoError(tc.t, err)
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out, res
+}
+
+// user is get-session's user, or nil when signed out.
+func (tc *twoFactorClient) user() map[string]any {
+	tc.t.Helper()
+	res, err := tc.c.Get(tc.base + "/api/auth/get-session")
+	require.NoError(tc.t, err)
+	defer res.Body.Close()
+	var out map[string]any
+	require.NoError(tc.t, json.NewDecoder(res.Body).Decode(&out))
+	if out == nil {
+		return nil
+	}
+	return out["user"].(map[string]any)
+}
+
+// setCookie is the value the response set for the cookie name, and
+// whether it set it at all (an expired cookie is set to "").
+func setCookie(res *http.Response, name string) (value string, set bool) {
+	for _, c := range res.Cookies() {
+		if c.Name == name {
+			return c.Value, true
+		}
+	}
+	return "", false
+}
+
+// signInChallenged signs in with the password and checks Better Auth's
+// challenge: {twoFactorRedirect, twoFactorMethods}, a two_factor cookie
+// and no session.
+func (tc *twoFactorClient) signInChallenged(email, password string) {
+	tc.t.Helper()
+	status, body, res := tc.post("/api/auth/sign-in/email", map[string]any{"email": email, "password": password})
+	require.Equal(tc.t, 200, status, "%v", body)
+	assert.Equal(tc.t, map[string]any{"twoFactorRedirect": true, "twoFactorMethods": []any{"totp", "otp"}}, body)
+	challenge, ok := setCookie(res, "better-auth.two_factor")
+	assert.True(tc.t, ok && strings.HasPrefix(challenge, "2fa-"), "a two_factor cookie: %q", challenge)
+	session, _ := setCookie(res, "better-auth.session_token")
+	assert.Empty(tc.t, session, "no session cookie")
+	assert.Nil(tc.t, tc.user(), "no session before the second factor")
+}
+
+// totpCode is the current code of an otpauth URI's secret.
+func totpCode(t *testing.T, uri string) string {
+	t.Helper()
+	key, err := otp.NewKeyFromURL(uri)
+	require.NoError(t, err)
+	code, err := totp.GenerateCode(key.Secret(), time.Now())
+	require.NoError(t, err)
+	return code
+}
+
+// BETTER_AUTH_TWO_FACTOR=true: enrolment (enable, the QR code, the first
+// code), then sign-ins challenged and completed by TOTP, by a one-time code
+// the dev mailer logs and by a backup code, and disable. On PostgreSQL the
+// migrations at startup made the twoFactor table and user.twoFactorEnabled.
+func TestExampleTwoFactor(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"memory":   {"DATABASE_URL": "", "BETTER_AUTH_SECRET": ""},
+		"postgres": {"DATABASE_URL": pgtest.NewDatabase(t), "BETTER_AUTH_SECRET": "example-test-secret-0123456789abcdef"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env["BETTER_AUTH_TWO_FACTOR"], env["BETTER_AUTH_RATE_LIMIT"] = "true", "false"
+			base, logs := startExampleLogged(t, env)
+			const email, password = "two@example.com", "correct-horse-1"
+			tc := newTwoFactorClient(t, base)
+
+			res, err := http.Get(base + "/api/config")
+			require.NoError(t, err)
+			cfg, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			assert.JSONEq(t, `{"twoFactor":true}`, string(cfg), "the page learns that two-factor is on")
+
+			status, body, _ := tc.post("/api/auth/sign-up/email", map[string]any{"name": "Two", "email": email, "password": password})
+			require.Equal(t, 200, status, "%v", body)
+			assert.Equal(t, false, tc.user()["twoFactorEnabled"])
+
+			// Enrolment: the URI (Better Auth's issuer default) and ten backup codes.
+			status, body, _ = tc.post("/api/auth/two-factor/enable", map[string]any{"password": password})
+			require.Equal(t, 200, status, "%v", body)
+			uri, _ := body["totpURI"].(string)
+			assert.Regexp(t, `^otpauth://totp/Better%20Auth:two%40example\.com\?secret=[A-Z2-7]+&issuer=Better\+Auth&digits=6&period=30$`, uri)
+			backup, _ := body["backupCodes"].([]any)
+			require.Len(t, backup, 10)
+			for _, c := range backup {
+				assert.Regexp(t, `^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$`, c)
+			}
+			assert.Equal(t, false, tc.user()["twoFactorEnabled"], "not on before the first code")
+
+			res = postQR(t, base, uri)
+			assert.Equal(t, 200, res.StatusCode)
+			assert.Equal(t, "image/png", res.Header.Get("Content-Type"))
+
+			// The first code turns it on. Deliberate difference: the answer
+			// carries the new session's token and the updated user.
+			status, body, res = tc.post("/api/auth/two-factor/verify-totp", map[string]any{"code": totpCode(t, uri)})
+			require.Equal(t, 200, status, "%v", body)
+			newSession, _ := setCookie(res, "better-auth.session_token")
+			require.NotEmpty(t, newSession, "the session is replaced")
+			assert.Equal(t, body["token"], strings.SplitN(newSession, ".", 2)[0])
+			assert.Equal(t, true, body["user"].(map[string]any)["twoFactorEnabled"])
+			assert.Equal(t, true, tc.user()["twoFactorEnabled"])
+
+			// A sign-in is challenged; an app code completes it.
+			status, _, _ = tc.post("/api/auth/sign-out", map[string]any{})
+			require.Equal(t, 200, status)
+			tc.signInChallenged(email, password)
+			status, body, res = tc.post("/api/auth/two-factor/verify-totp", map[string]any{"code": totpCode(t, uri)})
+			require.Equal(t, 200, status, "%v", body)
+			challenge, set := setCookie(res, "better-auth.two_factor")
+			assert.True(t, set && challenge == "", "the challenge cookie is expired")
+			assert.Equal(t, email, tc.user()["email"])
+
+			// Or a one-time code, logged by the dev mailer.
+			status, _, _ = tc.post("/api/auth/sign-out", map[string]any{})
+			require.Equal(t, 200, status)
+			tc.signInChallenged(email, password)
+			status, body, _ = tc.post("/api/auth/two-factor/send-otp", map[string]any{})
+			require.Equal(t, 200, status, "%v", body)
+			assert.Equal(t, map[string]any{"status": true}, body)
+			lines := otpLine.FindAllStringSubmatch(logs.String(), -1)
+			require.Len(t, lines, 1, "one two-factor-otp line, in this exact shape:\n%s", logs.String())
+			assert.Equal(t, email, lines[0][1])
+			assert.Regexp(t, `^[0-9]{6}$`, lines[0][2])
+			status, body, _ = tc.post("/api/auth/two-factor/verify-otp", map[string]any{"code": lines[0][2]})
+			require.Equal(t, 200, status, "%v", body)
+			assert.Equal(t, email, tc.user()["email"])
+
+			// Or a backup code, good once.
+			status, _, _ = tc.post("/api/auth/sign-out", map[string]any{})
+			require.Equal(t, 200, status)
+			tc.signInChallenged(email, password)
+			status, body, _ = tc.post("/api/auth/two-factor/verify-backup-code", map[string]any{"code": backup[0]})
+			require.Equal(t, 200, status, "%v", body)
+			assert.Equal(t, email, tc.user()["email"])
+
+			if name == "postgres" {
+				conn, err := pgx.Connect(context.Background(), env["DATABASE_URL"])
+				require.NoError(t, err)
+				defer conn.Close(context.Background())
+				var enabled, verified bool
+				require.NoError(t, conn.QueryRow(context.Background(),
+					`SELECT u."twoFactorEnabled", t.verified FROM "user" u JOIN "twoFactor" t ON t."userId" = u.id WHERE u.email = $1`,
+					email).Scan(&enabled, &verified))
+				assert.True(t, enabled && verified, "the migrations made the table and the column, and the plugin wrote them")
+			}
+
+			// Disable: the next sign-in is a plain one.
+			status, body, _ = tc.post("/api/auth/two-factor/disable", map[string]any{"password": password})
+			require.Equal(t, 200, status, "%v", body)
+			assert.Equal(t, false, tc.user()["twoFactorEnabled"])
+			status, _, _ = tc.post("/api/auth/sign-out", map[string]any{})
+			require.Equal(t, 200, status)
+			status, body, _ = tc.post("/api/auth/sign-in/email", map[string]any{"email": email, "password": password})
+			require.Equal(t, 200, status, "%v", body)
+			assert.NotContains(t, body, "twoFactorRedirect")
+			assert.Equal(t, email, tc.user()["email"])
+		})
+	}
+}
+
+// postQR posts body to /example/qr; the response's body is read and kept
+// in a form png.Decode can read again (res.Body).
+func postQR(t *testing.T, base, body string) *http.Response {
+	t.Helper()
+	res, err := http.Post(base+"/example/qr", "text/plain", strings.NewReader(body))
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	return res
+}
+
+// POST /example/qr draws an otpauth://totp/ URI as a PNG QR code and
+// refuses anything else; without BETTER_AUTH_TWO_FACTOR it does not exist
+// and /api/config says two-factor is off.
+func TestExampleQRCode(t *testing.T) {
+	base := startExample(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_SECRET": "", "BETTER_AUTH_TWO_FACTOR": "true"})
+	const uri = "otpauth://totp/Better%20Auth:qr%40example.com?secret=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZPIYTEMZU&issuer=Better+Auth&digits=6&period=30"
+	res := postQR(t, base, uri)
+	require.Equal(t, 200, res.StatusCode)
+	assert.Equal(t, "image/png", res.Header.Get("Content-Type"))
+	assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
+	img, err := png.Decode(res.Body)
+	require.NoError(t, err)
+	assert.Equal(t, 256, img.Bounds().Dx())
+	assert.Equal(t, 256, img.Bounds().Dy())
+	dark, light := 0, 0
+	for y := range 256 {
+		for x := range 256 {
+			if r, _, _, _ := img.At(x, y).RGBA(); r < 0x8000 {
+				dark++
+			} else {
+				light++
+			}
+		}
+	}
+	assert.True(t, dark > 256*16 && light > 256*16, "a code, not a blank: %d dark, %d light pixels", dark, light)
+
+	for name, body := range map[string]string{
+		"empty":          "",
+		"not a URI":      "hello",
+		"https":          "https://totp/Better%20Auth:qr%40example.com?secret=MFRGGZDF",
+		"hotp":           "otpauth://hotp/x?secret=MFRGGZDF&counter=1",
+		"no secret":      "otpauth://totp/Better%20Auth:qr%40example.com?issuer=Better+Auth",
+		"over 1 KiB":     uri + "&x=" + strings.Repeat("a", 1024),
+		"bad escape":     "otpauth://totp/%zz?secret=MFRGGZDF",
+		"javascript URL": "javascript:alert(1)//otpauth://totp/x?secret=MFRGGZDF",
+	} {
+		res := postQR(t, base, body)
+		assert.Equal(t, 400, res.StatusCode, name)
+		assert.NotEqual(t, "image/png", res.Header.Get("Content-Type"), name)
+	}
+
+	off := startExample(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_SECRET": "", "BETTER_AUTH_TWO_FACTOR": ""})
+	assert.Equal(t, 404, postQR(t, off, uri).StatusCode, "no QR route without two-factor")
+	res, err = http.Get(off + "/api/config")
+	require.NoError(t, err)
+	cfg, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.JSONEq(t, `{"twoFactor":false}`, string(cfg))
 }
