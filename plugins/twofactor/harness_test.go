@@ -115,7 +115,7 @@ func newEnvOn(t *testing.T, mk func(*testing.T, []schema.Extension) betterauth.S
 	return build(t, mk, o, true)
 }
 
-func build(t *testing.T, mk func(*testing.T, []schema.Extension) betterauth.Store, o twofactor.Options, withOTP bool) *env {
+func build(t *testing.T, mk func(*testing.T, []schema.Extension) betterauth.Store, o twofactor.Options, withOTP bool, mods ...func(*betterauth.Config)) *env {
 	t.Helper()
 	e := &env{t: t, otps: map[string][]string{}, clock: &clock{t: time.Date(2026, 12, 1, 10, 0, 7, 0, time.UTC)}}
 	if o.SendOTP == nil && withOTP {
@@ -129,10 +129,14 @@ func build(t *testing.T, mk func(*testing.T, []schema.Extension) betterauth.Stor
 	p := twofactor.New(o)
 	plugins := []betterauth.Plugin{p}
 	e.store = mk(t, betterauth.PluginSchemas(plugins...))
-	a, err := betterauth.New(betterauth.Config{
+	cfg := betterauth.Config{
 		Store: e.store, Secret: testSecret, BaseURL: testBaseURL, Now: e.clock.Now, Plugins: plugins,
 		PasswordHasher: fastHasher{}, Logger: slog.New(slog.DiscardHandler), RateLimit: betterauth.RateLimitConfig{Enabled: new(false)},
-	})
+	}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	a, err := betterauth.New(cfg)
 	require.NoError(t, err)
 	e.auth, e.h = a, a.Handler()
 	return e

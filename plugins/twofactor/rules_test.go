@@ -451,3 +451,33 @@ func TestLockoutOffWritesAndEnforcesNothing(t *testing.T) {
 	require.NoError(t, err)
 	requireOK(t, c.post("/two-factor/verify-totp", map[string]any{"code": e.totp(secret, 0)}))
 }
+
+// Checklist ASVS 6.4.3: a password reset does not bypass the second
+// factor: the next sign-in with the new password is still challenged.
+func TestResetDoesNotBypassTheSecondFactor(t *testing.T) {
+	var mu sync.Mutex
+	var token string
+	e := build(t, backends[0].new, twofactor.Options{}, true, func(c *betterauth.Config) {
+		c.EmailAndPassword.SendResetPassword = func(_ context.Context, m betterauth.Email) error {
+			mu.Lock()
+			defer mu.Unlock()
+			token = m.Token
+			return nil
+		}
+	})
+	secret, _ := e.client().enroll("ada@example.com")
+	c := e.client()
+	requireOK(t, c.post("/request-password-reset", map[string]any{"email": "ada@example.com", "redirectTo": "/reset"}))
+	require.NoError(t, e.auth.Shutdown(context.Background())) // the mail is sent in the background
+	mu.Lock()
+	tok := token
+	mu.Unlock()
+	require.NotEmpty(t, tok)
+	requireOK(t, c.post("/reset-password", map[string]any{"token": tok, "newPassword": "a brand new password"}))
+	assert.Empty(t, c.cookies[sessionCookie], "a reset signs nobody in")
+	r := c.post("/sign-in/email", map[string]any{"email": "ada@example.com", "password": "a brand new password"})
+	requireOK(t, r)
+	assert.Equal(t, true, r.body["twoFactorRedirect"])
+	assert.Empty(t, c.cookies[sessionCookie])
+	requireOK(t, c.post("/two-factor/verify-totp", map[string]any{"code": e.totp(secret, 0)}))
+}
