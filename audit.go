@@ -15,12 +15,14 @@ const (
 	// EventUserCreated: a sign-up created a user.
 	EventUserCreated = "user_created"
 	// EventUserUpdated: a user's email changed (reason "email_change") or
-	// was verified (reason "email_verified").
+	// was verified (reason "email_verified"); plugins add theirs (the
+	// two-factor plugin: "two_factor_enabled", "two_factor_disabled").
 	EventUserUpdated = "user_updated"
 	// EventUserDeleted: a user was deleted.
 	EventUserDeleted = "user_deleted"
 	// EventLoginSuccess: a sign-in (or a sign-up that signs in, reason
-	// "sign_up") created a session.
+	// "sign_up"; the second step of a challenged sign-in, reason
+	// "two_factor") created a session.
 	EventLoginSuccess = "authn_login_success"
 	// EventLoginFail: a sign-in was refused (unknown email, wrong password,
 	// unverified email, locked account).
@@ -61,6 +63,15 @@ type requestKey struct{}
 // withRequest returns ctx carrying r for audit records.
 func withRequest(ctx context.Context, r *http.Request) context.Context {
 	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// Audit writes one audit record to Config.AuditLogger, as the library's
+// own: the message is event (one of the Event names, or a plugin's in the
+// same vocabulary), with "user_id" (unless userID is ""), the client's
+// "ip" and "user_agent" when ctx is a Handler request's, then attrs. Never
+// pass a secret in attrs.
+func (a *Auth) Audit(ctx context.Context, level slog.Level, event, userID string, attrs ...slog.Attr) {
+	a.audit(ctx, level, event, userID, attrs...)
 }
 
 // audit writes one audit record to Config.AuditLogger. userID may be "".

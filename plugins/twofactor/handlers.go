@@ -298,6 +298,7 @@ func (p *Plugin) handleVerifyTOTP(w http.ResponseWriter, r *http.Request, in bet
 				return err
 			}
 		}
+		p.auditFail(ctx, v, "totp")
 		return ErrInvalidCode
 	}
 	if v.signIn() {
@@ -321,7 +322,7 @@ func (p *Plugin) handleVerifyTOTP(w http.ResponseWriter, r *http.Request, in bet
 			return p.reply(w, s.Token, u)
 		}
 	}
-	return p.complete(w, r, v, trustDevice)
+	return p.complete(w, r, v, "totp", trustDevice)
 }
 
 // checkTOTP checks a code against the row's secret (and, with
@@ -456,6 +457,7 @@ func (p *Plugin) handleVerifyOTP(w http.ResponseWriter, r *http.Request, in bett
 				return err
 			}
 		}
+		p.auditFail(ctx, v, "otp")
 		return ErrInvalidCode
 	}
 	if tf != nil {
@@ -477,7 +479,7 @@ func (p *Plugin) handleVerifyOTP(w http.ResponseWriter, r *http.Request, in bett
 		}
 		return p.reply(w, s.Token, u)
 	}
-	return p.complete(w, r, v, trustDevice)
+	return p.complete(w, r, v, "otp", trustDevice)
 }
 
 // handleGenerateBackupCodes is POST /two-factor/generate-backup-codes
@@ -558,6 +560,7 @@ func (p *Plugin) handleVerifyBackupCode(w http.ResponseWriter, r *http.Request, 
 				return err
 			}
 		}
+		p.auditFail(ctx, v, "backup_code")
 		return ErrInvalidBackupCode
 	}
 	stored, err := p.encodeBackupCodes(rest)
@@ -586,5 +589,5 @@ func (p *Plugin) handleVerifyBackupCode(w http.ResponseWriter, r *http.Request, 
 		}
 		return p.reply(w, token, v.user)
 	}
-	return p.complete(w, r, v, trustDevice)
+	return p.complete(w, r, v, "backup_code", trustDevice)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/go-betterauth/betterauth"
@@ -13,6 +14,7 @@ import (
 // row is a user's twoFactor row.
 type row struct {
 	id          string
+	userID      string
 	secret      string // encrypted, as stored
 	backupCodes string // encrypted JSON list, as stored
 	// verified is false only while a TOTP enrolment waits for its first
@@ -25,6 +27,7 @@ type row struct {
 func parseRow(r schema.Record) *row {
 	out := &row{verified: true, failed: r["failedVerificationCount"], lockedUntil: r["lockedUntil"]}
 	out.id, _ = r["id"].(string)
+	out.userID, _ = r["userId"].(string)
 	out.secret, _ = r["secret"].(string)
 	out.backupCodes, _ = r["backupCodes"].(string)
 	if v, ok := r["verified"].(bool); ok {
@@ -100,6 +103,9 @@ func (p *Plugin) recordFailure(ctx context.Context, tf *row) error {
 		}
 		if done > 0 {
 			tf.failed = n + 1
+			if _, locked := set["lockedUntil"]; locked {
+				p.auth.Audit(ctx, slog.LevelWarn, betterauth.EventLoginLock, tf.userID, slog.String("reason", "two_factor"))
+			}
 			return nil
 		}
 		r, err := p.store.FindOne(ctx, Model, schema.Where{Field: "id", Value: tf.id})
@@ -129,5 +135,10 @@ func (p *Plugin) setEnabled(ctx context.Context, st betterauth.Store, userID str
 	if err != nil {
 		return nil, storeErr("update user", err)
 	}
+	reason := "two_factor_enabled"
+	if !on {
+		reason = "two_factor_disabled"
+	}
+	p.auth.Audit(ctx, slog.LevelInfo, betterauth.EventUserUpdated, userID, slog.String("reason", reason))
 	return u, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -481,3 +482,48 @@ func TestResetDoesNotBypassTheSecondFactor(t *testing.T) {
 	assert.Empty(t, c.cookies[sessionCookie])
 	requireOK(t, c.post("/two-factor/verify-totp", map[string]any{"code": e.totp(secret, 0)}))
 }
+
+// The second step is in the audit log: failures, the lock, the success,
+// turning two-factor on and off; never a code.
+func TestAuditRecords(t *testing.T) {
+	var mu sync.Mutex
+	var buf strings.Builder
+	e := build(t, backends[0].new, twofactor.Options{LockoutMaxFailedAttempts: 2}, true, func(c *betterauth.Config) {
+		c.AuditLogger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return buf.Write(p)
+		}), nil))
+	})
+	owner := e.client()
+	secret, backup := owner.enroll("ada@example.com")
+	c := e.client()
+	c.challenged("ada@example.com")
+	requireError(t, c.post("/two-factor/verify-totp", map[string]any{"code": "000000"}), 401, "INVALID_CODE")
+	requireOK(t, c.post("/two-factor/verify-backup-code", map[string]any{"code": backup[0]}))
+	for range 2 {
+		s := e.client()
+		s.challenged("ada@example.com")
+		requireError(t, s.post("/two-factor/verify-backup-code", map[string]any{"code": "nope"}), 401, "INVALID_BACKUP_CODE")
+	}
+	requireOK(t, owner.post("/two-factor/disable", map[string]any{"password": password}))
+	mu.Lock()
+	log := buf.String()
+	mu.Unlock()
+	for _, want := range []string{
+		`msg=user_updated user_id=\S+ ip=\S+ user_agent="" reason=two_factor_enabled`,
+		`msg=authn_login_fail user_id=\S+ ip=\S+ user_agent="" reason=two_factor method=totp`,
+		`msg=authn_login_success user_id=\S+ ip=\S+ user_agent="" reason=two_factor method=backup_code`,
+		`msg=authn_login_fail user_id=\S+ ip=\S+ user_agent="" reason=two_factor method=backup_code`,
+		`msg=authn_login_lock user_id=\S+ ip=\S+ user_agent="" reason=two_factor`,
+		`msg=user_updated user_id=\S+ ip=\S+ user_agent="" reason=two_factor_disabled`,
+	} {
+		assert.Regexp(t, want, log)
+	}
+	assert.NotContains(t, log, backup[0])
+	assert.NotContains(t, log, secret)
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -137,7 +138,7 @@ func (a *attempt) restore(ctx context.Context) error {
 // row taken: one challenge makes one session) and its session created and
 // set, with the rememberMe choice of the sign-in; trustDevice then marks
 // the device. A signed-in user gets its session back.
-func (p *Plugin) complete(w http.ResponseWriter, r *http.Request, v *pending, trustDevice bool) error {
+func (p *Plugin) complete(w http.ResponseWriter, r *http.Request, v *pending, method string, trustDevice bool) error {
 	ctx := r.Context()
 	if !v.signIn() {
 		return p.reply(w, v.session.Session.Token, v.user)
@@ -157,6 +158,7 @@ func (p *Plugin) complete(w http.ResponseWriter, r *http.Request, v *pending, tr
 	}
 	p.auth.SetSessionCookie(w, r, s, dontRemember)
 	p.auth.ExpireCookie(w, p.auth.CookieName(ChallengeCookie))
+	p.auth.Audit(ctx, slog.LevelInfo, betterauth.EventLoginSuccess, v.user.ID, slog.String("reason", "two_factor"), slog.String("method", method))
 	if trustDevice {
 		c, err := p.trustDevice(ctx, v.user.ID)
 		if err != nil {
@@ -222,6 +224,13 @@ func (p *Plugin) expiredCookie(name string) *http.Cookie {
 	c := p.auth.NewSignedCookie(p.auth.CookieName(name), "", 0)
 	c.Value, c.MaxAge = "", -1
 	return c
+}
+
+// auditFail records a wrong code of a challenged sign-in in the audit log.
+func (p *Plugin) auditFail(ctx context.Context, v *pending, method string) {
+	if v.signIn() {
+		p.auth.Audit(ctx, slog.LevelWarn, betterauth.EventLoginFail, v.user.ID, slog.String("reason", "two_factor"), slog.String("method", method))
+	}
 }
 
 // firstErr returns err, or second when err is nil: a failure to put the
