@@ -137,6 +137,14 @@ func TestPlugins(t *testing.T) {
 	require.Equal(t, 0, code)
 	assert.NotContains(t, out, `"jwks"`)
 
+	// The two-factor plugin: Better Auth's twoFactor table and user.twoFactorEnabled.
+	code, out, _ = runCLI(t, "generate", "--plugins", "two-factor")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, `"updatedAt" timestamptz default CURRENT_TIMESTAMP not null, "twoFactorEnabled" boolean);`)
+	assert.Contains(t, out, `create table if not exists "twoFactor" ("id" text not null primary key, "secret" text not null, "backupCodes" text not null, "userId" text not null references "user" ("id") on delete cascade, "verified" boolean, "failedVerificationCount" integer, "lockedUntil" timestamptz);`)
+	assert.Contains(t, out, `create index if not exists "twoFactor_secret_idx" on "twoFactor" ("secret");`)
+	assert.Contains(t, out, `create index if not exists "twoFactor_userId_idx" on "twoFactor" ("userId");`)
+
 	cfg := filepath.Join(t.TempDir(), "c.json")
 	require.NoError(t, os.WriteFile(cfg, []byte(`{"plugins": ["jwt"], "models": {"jwks": {"modelName": "jwt_keys", "fields": {"publicKey": "public_key"}}}}`), 0o600))
 	code, out, _ = runCLI(t, "generate", "--config", cfg)
@@ -149,7 +157,7 @@ func TestPlugins(t *testing.T) {
 
 	code, _, errOut := runCLI(t, "generate", "--plugins", "organization")
 	assert.Equal(t, 2, code)
-	assert.Contains(t, errOut, `unknown plugin "organization" (known: bearer, jwt)`)
+	assert.Contains(t, errOut, `unknown plugin "organization" (known: bearer, jwt, two-factor)`)
 	code, _, errOut = runCLI(t, "generate", "--config", filepath.Join(t.TempDir(), "nope.json"))
 	assert.Equal(t, 2, code, errOut)
 

@@ -9,14 +9,16 @@ import (
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/plugins/bearer"
 	"github.com/go-betterauth/betterauth/plugins/jwt"
+	"github.com/go-betterauth/betterauth/plugins/twofactor"
 	"github.com/go-betterauth/betterauth/schema"
 )
 
 // firstParty are the plugins the CLI knows by id, with the options that do
 // not change their tables.
 var firstParty = map[string]func() betterauth.Plugin{
-	jwt.ID:    func() betterauth.Plugin { return jwt.New(jwt.Options{}) },
-	bearer.ID: func() betterauth.Plugin { return bearer.New(bearer.Options{}) },
+	jwt.ID:       func() betterauth.Plugin { return jwt.New(jwt.Options{}) },
+	bearer.ID:    func() betterauth.Plugin { return bearer.New(bearer.Options{}) },
+	twofactor.ID: func() betterauth.Plugin { return twofactor.New(twofactor.Options{}) },
 }
 
 func knownPlugins() string { return strings.Join(slices.Sorted(maps.Keys(firstParty)), ", ") }
