@@ -307,14 +307,25 @@ func (p *Plugin) handleVerifyTOTP(w http.ResponseWriter, r *http.Request, in bet
 		}
 	}
 	if !tf.verified {
-		if _, err := p.store.Update(ctx, Model, schema.Record{"verified": true}, schema.Where{Field: "id", Value: tf.id}); err != nil {
-			return storeErr("mark verified", err)
-		}
-		if !Enabled(v.user) {
-			u, err := p.setEnabled(ctx, p.auth.Store(), v.user.ID, true)
-			if err != nil {
+		// The enrolment is confirmed; for a user without two-factor it is
+		// now on (one transaction: never a verified row of a user left off).
+		turnOn := !Enabled(v.user)
+		var u *betterauth.User
+		err := p.auth.Store().InTx(ctx, func(ctx context.Context, tx betterauth.Store) error {
+			if _, err := tx.(betterauth.TableStore).Update(ctx, Model, schema.Record{"verified": true}, schema.Where{Field: "id", Value: tf.id}); err != nil {
+				return storeErr("mark verified", err)
+			}
+			if turnOn {
+				var err error
+				u, err = p.setEnabled(ctx, tx, v.user.ID, true)
 				return err
 			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if turnOn {
 			s, err := p.replaceSession(ctx, w, r, v.session)
 			if err != nil {
 				return err

@@ -22,6 +22,8 @@ type hookStore struct {
 	*memstore.Store
 	beforeUpdate  func(set schema.Record, where []schema.Where) error
 	beforeConsume func(identifier string)
+	// failUserUpdate makes UpdateUser fail.
+	failUserUpdate bool
 }
 
 func (s *hookStore) Update(ctx context.Context, model string, set schema.Record, where ...schema.Where) (int64, error) {
@@ -31,6 +33,20 @@ func (s *hookStore) Update(ctx context.Context, model string, set schema.Record,
 		}
 	}
 	return s.Store.Update(ctx, model, set, where...)
+}
+
+// InTx runs fn on the transaction wrapped with the same hooks.
+func (s *hookStore) InTx(ctx context.Context, fn func(ctx context.Context, tx betterauth.Store) error) error {
+	return s.Store.InTx(ctx, func(ctx context.Context, tx betterauth.Store) error {
+		return fn(ctx, &hookStore{Store: tx.(*memstore.Store), beforeUpdate: s.beforeUpdate, beforeConsume: s.beforeConsume, failUserUpdate: s.failUserUpdate})
+	})
+}
+
+func (s *hookStore) UpdateUser(ctx context.Context, id string, upd betterauth.UserUpdate) (*betterauth.User, error) {
+	if s.failUserUpdate {
+		return nil, errors.New("connection reset")
+	}
+	return s.Store.UpdateUser(ctx, id, upd)
 }
 
 func (s *hookStore) ConsumeVerification(ctx context.Context, identifier string) (*betterauth.Verification, error) {
@@ -184,4 +200,35 @@ func TestTooManyAttemptsEndsTheChallenge(t *testing.T) {
 	requireError(t, c.post("/two-factor/verify-totp", map[string]any{"code": "000000"}), 400, "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE")
 	c.cookies[challengeName] = kept
 	requireError(t, c.post("/two-factor/send-otp", nil), 401, "INVALID_TWO_FACTOR_COOKIE")
+}
+
+// Turning two-factor on at the first code is one transaction: when the
+// user cannot be updated, the enrolment stays unconfirmed (and the code may
+// be sent again).
+func TestFirstVerificationIsAtomic(t *testing.T) {
+	e, hs := newHookEnv(t, twofactor.Options{})
+	c := e.client()
+	c.signUp("ada@example.com")
+	r := c.post("/two-factor/enable", map[string]any{"password": password})
+	requireOK(t, r)
+	secret := uriSecret(t, r.str("totpURI"))
+	hs.failUserUpdate = true
+	requireError(t, c.post("/two-factor/verify-totp", map[string]any{"code": e.totp(secret, 0)}), 503, "SERVICE_UNAVAILABLE")
+	assert.Equal(t, false, e.row("ada@example.com")["verified"])
+	hs.failUserUpdate = false
+	requireOK(t, c.post("/two-factor/verify-totp", map[string]any{"code": e.totp(secret, 0)}))
+	assert.True(t, twofactor.Enabled(e.user("ada@example.com")))
+}
+
+// Turning two-factor off is one transaction too.
+func TestDisableIsAtomic(t *testing.T) {
+	e, hs := newHookEnv(t, twofactor.Options{})
+	c := e.client()
+	c.enroll("ada@example.com")
+	hs.failUserUpdate = true
+	requireError(t, c.post("/two-factor/disable", map[string]any{"password": password}), 503, "SERVICE_UNAVAILABLE")
+	hs.failUserUpdate = false
+	assert.True(t, twofactor.Enabled(e.user("ada@example.com")))
+	assert.NotNil(t, e.row("ada@example.com"), "the row is kept")
+	e.client().challenged("ada@example.com")
 }

@@ -102,11 +102,10 @@ func (p *Plugin) beginAttempt(ctx context.Context, w http.ResponseWriter, v *pen
 		n = challengeAttempts
 	}
 	if n >= challengeAttempts {
+		p.auth.ExpireCookie(w, p.auth.CookieName(ChallengeCookie))
 		if _, err := p.auth.ConsumeVerification(ctx, v.challenge); err != nil {
-			p.auth.ExpireCookie(w, p.auth.CookieName(ChallengeCookie))
 			return nil, err
 		}
-		p.auth.ExpireCookie(w, p.auth.CookieName(ChallengeCookie))
 		return nil, ErrTooManyAttempts
 	}
 	return &attempt{p: p, v: v, count: n}, nil
@@ -156,17 +155,19 @@ func (p *Plugin) complete(w http.ResponseWriter, r *http.Request, v *pending, me
 	if err != nil {
 		return err
 	}
-	p.auth.SetSessionCookie(w, r, s, dontRemember)
-	p.auth.ExpireCookie(w, p.auth.CookieName(ChallengeCookie))
-	p.auth.Audit(ctx, slog.LevelInfo, betterauth.EventLoginSuccess, v.user.ID, slog.String("reason", "two_factor"), slog.String("method", method))
+	var trust *http.Cookie
 	if trustDevice {
-		c, err := p.trustDevice(ctx, v.user.ID)
-		if err != nil {
+		if trust, err = p.trustDevice(ctx, v.user.ID); err != nil {
 			return err
 		}
-		http.SetCookie(w, c)
+	}
+	p.auth.SetSessionCookie(w, r, s, dontRemember)
+	p.auth.ExpireCookie(w, p.auth.CookieName(ChallengeCookie))
+	if trust != nil {
+		http.SetCookie(w, trust)
 		p.auth.ExpireCookie(w, p.auth.CookieName("dont_remember"))
 	}
+	p.auth.Audit(ctx, slog.LevelInfo, betterauth.EventLoginSuccess, v.user.ID, slog.String("reason", "two_factor"), slog.String("method", method))
 	return p.reply(w, s.Token, v.user)
 }
 
