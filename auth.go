@@ -51,6 +51,7 @@ import (
 	"time"
 
 	"github.com/go-betterauth/betterauth/schema"
+	"github.com/go-betterauth/betterauth/secondary"
 )
 
 // DefaultSecret is the secret Better Auth falls back to in development. New
@@ -80,6 +81,13 @@ type SessionConfig struct {
 	// database can no longer read these sessions (nor we its), and
 	// list-sessions shows the hashed values (revoke-session takes either).
 	StoreTokenHashed bool
+	// StoreSessionInDatabase keeps sessions in the store too when
+	// Config.SecondaryStorage is set (Better Auth's
+	// session.storeSessionInDatabase): the row and the secondary copy share
+	// id and expiry, list-sessions reads the rows, and a session missing
+	// from secondary storage is read from its row. Without it, sessions live
+	// in secondary storage only.
+	StoreSessionInDatabase bool
 }
 
 // EmailAndPasswordConfig configures email and password sign-in.
@@ -192,6 +200,11 @@ type VerificationConfig struct {
 	// the table holds no usable reset or delete token. Lookups also try the
 	// plain form, so rows written before the switch keep working.
 	StoreIdentifierHashed bool
+	// StoreInDatabase keeps verification values in the store too when
+	// Config.SecondaryStorage is set (Better Auth's
+	// verification.storeInDatabase). Without it they live in secondary
+	// storage only, under "verification:<identifier>".
+	StoreInDatabase bool
 }
 
 // CookieConfig configures cookies.
@@ -242,6 +255,13 @@ type Config struct {
 	TrustedOrigins []string
 	// Session configures sessions.
 	Session SessionConfig
+	// SecondaryStorage is Better Auth's secondaryStorage: a key-value store
+	// shared by every replica (Redis with secondary/redis) where sessions
+	// and verification values live, as Better Auth keeps them there (the
+	// same keys and JSON, so a Better Auth server on the same Redis shares
+	// them), and where rate limits are counted by default. Nil: everything
+	// lives in Store. When it fails, requests that need it answer 503.
+	SecondaryStorage secondary.Storage
 	// EmailAndPassword configures email and password sign-in.
 	EmailAndPassword EmailAndPasswordConfig
 	// Cookies configures cookie names and attributes.
