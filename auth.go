@@ -442,6 +442,9 @@ func New(cfg Config) (*Auth, error) {
 		now: cfg.Now, secret: cfg.Secret, baseURL: base, basePath: cfg.BasePath, origins: origins,
 	}
 	a.cookies = newCookieSet(cfg.Cookies, secure)
+	if cfg.SecondaryStorage != nil {
+		a.store = newSecondaryStore(a, cfg.Store, cfg.SecondaryStorage)
+	}
 	limits := !cfg.Development
 	if rl.Enabled != nil {
 		limits = *rl.Enabled

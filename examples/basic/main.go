@@ -34,6 +34,12 @@
 //	                             GET /api/auth/jwks, set-auth-jwt on get-session (the migrations at startup
 //	                             create the jwks table)
 //	BETTER_AUTH_BEARER           "true" enables the bearer plugin: Authorization: Bearer, set-auth-token
+//	REDIS_URL                    Redis (or Valkey) URL, redis://[user:password@]host:port/db: Better Auth's
+//	                             secondary storage on it, with @better-auth/redis-storage's keys ("better-auth:"
+//	                             prefix): sessions and verification values live in Redis only, shared with the
+//	                             other replicas and any Better Auth server on the same Redis
+//	BETTER_AUTH_STORE_SESSION_IN_DATABASE  "true" (with REDIS_URL): sessions are also written to the database,
+//	                             which list-sessions reads and which answers when Redis has no copy
 //	BETTER_AUTH_TWO_FACTOR       "true" enables the two-factor plugin with Better Auth's defaults (TOTP, backup
 //	                             codes, trusted devices) and one-time codes through the development mailer (the
 //	                             migrations at startup create the twoFactor table and user.twoFactorEnabled)
@@ -93,6 +99,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pquerna/otp"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/migrations"
@@ -100,6 +107,8 @@ import (
 	"github.com/go-betterauth/betterauth/plugins/jwt"
 	"github.com/go-betterauth/betterauth/plugins/twofactor"
 	"github.com/go-betterauth/betterauth/schema"
+	"github.com/go-betterauth/betterauth/secondary"
+	secondaryredis "github.com/go-betterauth/betterauth/secondary/redis"
 	"github.com/go-betterauth/betterauth/store/memstore"
 	"github.com/go-betterauth/betterauth/store/pgstore"
 )
@@ -194,6 +203,22 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		store = st
 	}
 
+	var ss secondary.Storage
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		opt, err := goredis.ParseURL(u)
+		if err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		opt.ContextTimeoutEnabled = true // request deadlines bound each command
+		client := goredis.NewClient(opt)
+		defer client.Close()
+		if ss, err = secondaryredis.New(client, secondaryredis.Options{}); err != nil {
+			return err
+		}
+		logger.Info("basic: secondary storage: Redis (sessions and verification values live there)",
+			"storeSessionInDatabase", os.Getenv("BETTER_AUTH_STORE_SESSION_IN_DATABASE") == "true")
+	}
+
 	secret, dev := os.Getenv("BETTER_AUTH_SECRET"), false
 	if secret == "" {
 		secret, dev = betterauth.DefaultSecret, true
@@ -201,6 +226,10 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	}
 	cfg := betterauth.Config{
 		Store: store, Secret: secret, Development: dev, BaseURL: baseURL, Logger: logger, Plugins: plugins,
+	}
+	if ss != nil {
+		cfg.SecondaryStorage = ss
+		cfg.Session.StoreSessionInDatabase = os.Getenv("BETTER_AUTH_STORE_SESSION_IN_DATABASE") == "true"
 	}
 	addr := ":" + port
 	if dev {
