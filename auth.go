@@ -539,5 +539,8 @@ func (a *Auth) clock() time.Time { return a.now().UTC().Truncate(time.Millisecon
 // unavailable wraps a store failure so that it is told apart from "not
 // found": the HTTP layer answers 503.
 func unavailable(op string, err error) error {
+	if errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
 }

@@ -66,7 +66,7 @@ func (a *Auth) DeleteUser(ctx context.Context, sd *SessionData, in DeleteUserInp
 		a.audit(ctx, slog.LevelInfo, EventTokenCreated, sd.User.ID, slog.String("reason", "delete_account"))
 		url := a.link("/delete-user/callback", "token="+token+"&callbackURL="+encodeURIComponent(cb))
 		if err := a.sendNow(ctx, "delete account", send, Email{User: sd.User, To: sd.User.Email, URL: url, Token: token}); err != nil {
-			if derr := a.store.DeleteVerification(ctx, v.ID); derr != nil && !errors.Is(derr, ErrNotFound) {
+			if _, derr := a.store.ConsumeVerification(ctx, v.Identifier); derr != nil && !errors.Is(derr, ErrNotFound) {
 				a.logger.ErrorContext(ctx, "betterauth: removing an unsent delete link failed", "err", derr)
 			}
 			return false, err

@@ -64,7 +64,8 @@ func (a *Auth) RequestPasswordReset(ctx context.Context, email, redirectTo strin
 func (a *Auth) deleteUnsent(ctx context.Context, v *Verification, kind string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.RequestTimeout)
 	defer cancel()
-	if err := a.store.DeleteVerification(ctx, v.ID); err != nil && !errors.Is(err, ErrNotFound) {
+	// By identifier (unique per link), which secondary storage keys values by.
+	if _, err := a.store.ConsumeVerification(ctx, v.Identifier); err != nil && !errors.Is(err, ErrNotFound) {
 		a.logger.ErrorContext(ctx, "betterauth: removing an unsent "+kind+" link failed", "err", err)
 	}
 }
