@@ -336,9 +336,9 @@ type Auth struct {
 	basePath    string
 	origins     []originPattern
 	cookies     cookieSet
-	limiter     *rateLimiter // nil when rate limiting is off
+	limiter     RateLimitStorage // nil when rate limiting is off
 	// mailLimiter counts mails per recipient; nil when that limit is off.
-	mailLimiter *rateLimiter
+	mailLimiter RateLimitStorage
 	// routes are the mounted endpoints, core first; mux serves them.
 	routes []*mounted
 	mux    *http.ServeMux
@@ -424,7 +424,7 @@ func New(cfg Config) (*Auth, error) {
 		return nil, err
 	}
 	rl := &cfg.RateLimit
-	rl.withDefaults()
+	rl.withDefaults(cfg.SecondaryStorage != nil)
 	if cfg.PasswordHasher == nil {
 		cfg.PasswordHasher = NewScryptHasher(0)
 	}
@@ -450,9 +450,14 @@ func New(cfg Config) (*Auth, error) {
 		limits = *rl.Enabled
 	}
 	if limits {
-		a.limiter = newRateLimiter(cfg.Now, maxRateKeys)
+		if a.limiter, err = a.newRateStorage(cfg.Store); err != nil {
+			return nil, err
+		}
 		if rl.MailPerAddress.Max > 0 {
-			a.mailLimiter = newRateLimiter(cfg.Now, maxRateKeys)
+			a.mailLimiter = a.limiter
+			if _, inMemory := a.limiter.(memoryRateStorage); inMemory {
+				a.mailLimiter = memoryRateStorage{newRateLimiter(cfg.Now, maxRateKeys)}
+			}
 		}
 	}
 	a.cfg.Plugins = slices.Clone(cfg.Plugins)

@@ -114,8 +114,15 @@ func (c *CookieConfig) withDefaults(base *url.URL) (secure bool, err error) {
 	return secure, nil
 }
 
-// withDefaults fills Better Auth's default rule and the mail limit.
-func (rl *RateLimitConfig) withDefaults() {
+// withDefaults fills Better Auth's default rule and storage, and the mail
+// limit.
+func (rl *RateLimitConfig) withDefaults(secondaryStorage bool) {
+	if rl.Storage == "" {
+		rl.Storage = RateLimitStorageMemory
+		if secondaryStorage {
+			rl.Storage = RateLimitStorageSecondary
+		}
+	}
 	if rl.Window <= 0 {
 		rl.Window = 10 * time.Second
 	}

@@ -2,8 +2,9 @@ package betterauth
 
 // RateLimitKeys reports how many keys the request limiter holds (tests only).
 func (a *Auth) RateLimitKeys() int {
-	if a.limiter == nil {
+	m, ok := a.limiter.(memoryRateStorage)
+	if !ok {
 		return 0
 	}
-	return a.limiter.len()
+	return m.l.len()
 }

@@ -34,9 +34,14 @@ var ErrSendEmail = errSendEmail.clone()
 // sendNow calls fn within MailTimeout (not cut short when the request's
 // client goes away) and reports a failure as ErrSendEmail. A recipient
 // over RateLimitConfig.MailPerAddress gets nothing: the error is then a
-// *RateLimitError.
+// *RateLimitError (one wrapping ErrUnavailable when the rate-limit storage
+// failed: then nothing is sent either).
 func (a *Auth) sendNow(ctx context.Context, kind string, fn SendEmailFunc, e Email) error {
-	if err := a.allowMail(e.To); err != nil {
+	if err := a.allowMail(ctx, e.To); err != nil {
+		if !errors.Is(err, ErrTooManyRequests) {
+			a.logger.ErrorContext(ctx, "betterauth: mail not sent: the rate-limit storage failed", "kind", kind, "err", err)
+			return err
+		}
 		var userID string
 		if e.User != nil {
 			userID = e.User.ID

@@ -2,6 +2,7 @@ package betterauth
 
 import (
 	"container/list"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -18,13 +19,29 @@ type RateLimitRule struct {
 }
 
 // RateLimitConfig configures Better Auth's rate limiter: requests are
-// counted per client address (see Config.TrustedProxies) and path, in this
-// process's memory.
+// counted per client address (see Config.TrustedProxies) and path, under
+// Better Auth's key "<ip>|<path>", in the storage Storage names.
 type RateLimitConfig struct {
 	// Enabled turns rate limiting on or off. Nil means on unless
 	// Config.Development is set, as Better Auth turns it on when
 	// NODE_ENV=production. Off, the per-address mail limit is off too.
 	Enabled *bool
+	// Storage is where requests are counted, as Better Auth's
+	// rateLimit.storage: RateLimitStorageMemory (each process on its own),
+	// RateLimitStorageDatabase (the rateLimit table, see RateLimitSchema) or
+	// RateLimitStorageSecondary (Config.SecondaryStorage). Default:
+	// secondary storage when Config.SecondaryStorage is set, else memory.
+	// The database and secondary storages are shared by every replica, and
+	// by a Better Auth server on the same database or Redis. Memory and
+	// database count with Better Auth's rule (the window restarts at each
+	// allowed request, refused requests are not counted); secondary storage
+	// with its fixed window (opened by the first request, refused requests
+	// counted, Retry-After the whole window). When the storage fails, the
+	// request is answered 503 and not served.
+	Storage string
+	// CustomStorage, when set, counts instead of Storage (Better Auth's
+	// rateLimit.customStorage).
+	CustomStorage RateLimitStorage
 	// Window and Max are the default rule; default 100 requests per 10 s.
 	Window time.Duration
 	Max    int
@@ -40,7 +57,10 @@ type RateLimitConfig struct {
 	// is silently not sent and its link removed, so the answer stays the
 	// same; one the answer waits for (delete-user confirmation, verification
 	// mail for the signed-in user) answers 429. Max < 0 turns this limit off.
-	// Better Auth has no such limit.
+	// Better Auth has no such limit. It is counted in the same storage as
+	// the requests (so every replica sharing it agrees), under a keyed hash
+	// of the address; in memory, in a limiter of its own. When the storage
+	// fails, the mail is not sent (a 503 where the answer waits for it).
 	MailPerAddress RateLimitRule
 }
 
@@ -218,7 +238,15 @@ func (a *Auth) limit(w http.ResponseWriter, r *http.Request, m *mounted) bool {
 		return true
 	}
 	rule := a.cfg.RateLimit.customRule(a.relPath(r), m.rule)
-	ok, wait := a.limiter.allow(a.clientIP(r)+"|"+m.key, rule)
+	ip := a.clientIP(r)
+	if ip == "" {
+		ip = noTrustedIP
+	}
+	ok, wait, err := a.limiter.Consume(r.Context(), ip+"|"+m.key, rule)
+	if err != nil {
+		a.writeError(w, r, unavailable("rate limit", err))
+		return false
+	}
 	if ok {
 		return true
 	}
@@ -227,13 +255,24 @@ func (a *Auth) limit(w http.ResponseWriter, r *http.Request, m *mounted) bool {
 	return false
 }
 
-// allowMail counts one mail to the address; the error is a *RateLimitError
-// when the address has had its share.
-func (a *Auth) allowMail(to string) error {
+// noTrustedIP is the address part of the key of requests whose client
+// address is unknown (a unix socket): one shared bucket per path, as in
+// Better Auth.
+const noTrustedIP = "no-trusted-ip"
+
+// allowMail counts one mail to the address, within RequestTimeout; the
+// error is a *RateLimitError when the address has had its share, and wraps
+// ErrUnavailable when the storage failed.
+func (a *Auth) allowMail(ctx context.Context, to string) error {
 	if a.mailLimiter == nil {
 		return nil
 	}
-	ok, wait := a.mailLimiter.allow(strings.ToLower(strings.TrimSpace(to)), a.cfg.RateLimit.MailPerAddress)
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
+	defer cancel()
+	ok, wait, err := a.mailLimiter.Consume(ctx, a.mailKey(strings.ToLower(strings.TrimSpace(to))), a.cfg.RateLimit.MailPerAddress)
+	if err != nil {
+		return unavailable("mail rate limit", err)
+	}
 	if !ok {
 		return &RateLimitError{RetryAfter: wait}
 	}

@@ -1,6 +1,7 @@
 package betterauth
 
 import (
+	"context"
 	"maps"
 	"slices"
 	"strconv"
@@ -69,13 +70,15 @@ func TestRateLimiterEviction(t *testing.T) {
 // The mail limit counts an address whatever its case.
 func TestMailLimitIgnoresCase(t *testing.T) {
 	clock := &testClock{}
-	a := &Auth{mailLimiter: newRateLimiter(clock.now, maxRateKeys)}
+	a := &Auth{mailLimiter: memoryRateStorage{newRateLimiter(clock.now, maxRateKeys)}}
 	a.cfg.RateLimit.MailPerAddress = RateLimitRule{Window: time.Hour, Max: 2}
-	require.NoError(t, a.allowMail("Victim@Example.com"))
-	require.NoError(t, a.allowMail("victim@example.com"))
-	err := a.allowMail(" VICTIM@EXAMPLE.COM")
+	a.cfg.RequestTimeout = time.Minute
+	ctx := context.Background()
+	require.NoError(t, a.allowMail(ctx, "Victim@Example.com"))
+	require.NoError(t, a.allowMail(ctx, "victim@example.com"))
+	err := a.allowMail(ctx, " VICTIM@EXAMPLE.COM")
 	assert.ErrorIs(t, err, ErrTooManyRequests)
-	assert.NoError(t, a.allowMail("other@example.com"))
+	assert.NoError(t, a.allowMail(ctx, "other@example.com"))
 }
 
 // BenchmarkRateLimitNewKeyAtCap is a request from a new client while the

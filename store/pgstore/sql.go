@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/pgident"
 	"github.com/go-betterauth/betterauth/schema"
 )
@@ -92,6 +93,8 @@ type statements struct {
 
 	// ext holds the tables of schema extensions, by model.
 	ext map[string]*table
+	// rateLimit is the SQL of the rateLimit table; nil without it.
+	rateLimit *rateLimitSQL
 }
 
 func buildStatements(l *schema.Layout) *statements {
@@ -108,6 +111,8 @@ func buildStatements(l *schema.Layout) *statements {
 			s.ext[t.Model] = newTable(t)
 		}
 	}
+
+	s.rateLimit = newRateLimitSQL(s.ext[betterauth.RateLimitModel])
 
 	s.userByID = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1", u.cols, u.name, u.c("id"))
 	s.userByEmail = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1", u.cols, u.name, u.c("email"))
