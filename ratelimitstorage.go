@@ -112,9 +112,9 @@ func (s secondaryRateStorage) Consume(ctx context.Context, key string, rule Rate
 }
 
 // databaseRateStorage counts in the rateLimit table of a RateLimitStore,
-// and deletes rows older than the longest window it has seen, as Better
-// Auth does, but at most once per that window in each process (Better Auth
-// deletes at every window reset; each delete scans the table).
+// and deletes rows older than the longest window (configured or seen), as
+// Better Auth does, but at most once per that window in each process
+// (Better Auth deletes at every window reset; each delete scans the table).
 type databaseRateStorage struct {
 	st     RateLimitStore
 	now    func() time.Time
@@ -182,7 +182,19 @@ func (a *Auth) newRateStorage(raw Store) (RateLimitStorage, error) {
 		if _, err := a.layout.ExtensionTable(RateLimitModel); err != nil {
 			return nil, fmt.Errorf("betterauth: %w: RateLimit.Storage \"database\" needs the rateLimit table, which the store was not built with: pass betterauth.RateLimitSchema() to the store's New and to the migrations", schema.ErrInvalidSchema)
 		}
-		return &databaseRateStorage{st: st, now: a.clock, logger: func(ctx context.Context, msg string, err error) {
+		// The longest window starts as the longest configured, as in Better
+		// Auth; a plugin route's own rule raises it when first counted.
+		longest := rl.Window
+		for _, b := range builtinRateRules {
+			longest = max(longest, b.rule.Window)
+		}
+		for _, r := range rl.CustomRules {
+			longest = max(longest, r.Window)
+		}
+		if rl.MailPerAddress.Max > 0 {
+			longest = max(longest, rl.MailPerAddress.Window)
+		}
+		return &databaseRateStorage{st: st, now: a.clock, longest: longest, logger: func(ctx context.Context, msg string, err error) {
 			a.logger.ErrorContext(ctx, msg, "err", err)
 		}}, nil
 	}
