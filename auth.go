@@ -445,6 +445,10 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.SecondaryStorage != nil {
 		a.store = newSecondaryStore(a, cfg.Store, cfg.SecondaryStorage)
 	}
+	a.cfg.Plugins = slices.Clone(cfg.Plugins)
+	if err := a.setupPlugins(); err != nil {
+		return nil, err
+	}
 	limits := !cfg.Development
 	if rl.Enabled != nil {
 		limits = *rl.Enabled
@@ -459,10 +463,6 @@ func New(cfg Config) (*Auth, error) {
 				a.mailLimiter = memoryRateStorage{newRateLimiter(cfg.Now, maxRateKeys)}
 			}
 		}
-	}
-	a.cfg.Plugins = slices.Clone(cfg.Plugins)
-	if err := a.setupPlugins(); err != nil {
-		return nil, err
 	}
 	if err := a.initPlugins(); err != nil {
 		return nil, err

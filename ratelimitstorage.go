@@ -112,7 +112,7 @@ func (s secondaryRateStorage) Consume(ctx context.Context, key string, rule Rate
 }
 
 // databaseRateStorage counts in the rateLimit table of a RateLimitStore,
-// and deletes rows older than the longest window (configured or seen), as
+// and deletes rows older than the longest window of its rules, as
 // Better Auth does, but at most once per that window in each process
 // (Better Auth deletes at every window reset; each delete scans the table).
 type databaseRateStorage struct {
@@ -131,7 +131,7 @@ func (d *databaseRateStorage) Consume(ctx context.Context, key string, rule Rate
 	if err != nil {
 		return false, 0, unavailable("rate limit", err)
 	}
-	d.prune(ctx, now, rule.Window)
+	d.prune(ctx, now)
 	if !ok {
 		return false, last.Add(rule.Window).Sub(now), nil
 	}
@@ -139,11 +139,10 @@ func (d *databaseRateStorage) Consume(ctx context.Context, key string, rule Rate
 }
 
 // prune deletes the rows no window can count any more (lastRequest older
-// than the longest window seen), once per longest window. A failure is
+// than the longest window), once per longest window. A failure is
 // logged: the rows stay for the next prune.
-func (d *databaseRateStorage) prune(ctx context.Context, now time.Time, window time.Duration) {
+func (d *databaseRateStorage) prune(ctx context.Context, now time.Time) {
 	d.mu.Lock()
-	d.longest = max(d.longest, window)
 	due := now.Sub(d.lastPrune) >= d.longest
 	if due {
 		d.lastPrune = now
@@ -159,8 +158,8 @@ func (d *databaseRateStorage) prune(ctx context.Context, now time.Time, window t
 }
 
 // newRateStorage builds the storage RateLimitConfig.Storage names (the
-// config has its defaults); raw is Config.Store before secondary storage
-// is put in front of it.
+// config has its defaults), once the routes are mounted; raw is
+// Config.Store before secondary storage is put in front of it.
 func (a *Auth) newRateStorage(raw Store) (RateLimitStorage, error) {
 	rl := a.cfg.RateLimit
 	if rl.CustomStorage != nil {
@@ -182,11 +181,10 @@ func (a *Auth) newRateStorage(raw Store) (RateLimitStorage, error) {
 		if _, err := a.layout.ExtensionTable(RateLimitModel); err != nil {
 			return nil, fmt.Errorf("betterauth: %w: RateLimit.Storage \"database\" needs the rateLimit table, which the store was not built with: pass betterauth.RateLimitSchema() to the store's New and to the migrations", schema.ErrInvalidSchema)
 		}
-		// The longest window starts as the longest configured, as in Better
-		// Auth; a plugin route's own rule raises it when first counted.
+		// The longest window of any rule, as in Better Auth.
 		longest := rl.Window
-		for _, b := range builtinRateRules {
-			longest = max(longest, b.rule.Window)
+		for _, m := range a.routes {
+			longest = max(longest, m.rule.Window)
 		}
 		for _, r := range rl.CustomRules {
 			longest = max(longest, r.Window)
