@@ -21,6 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/migrations"
 	"github.com/go-betterauth/betterauth/schema"
 )
@@ -62,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		noTZ     = fs.Bool("timestamp-without-time-zone", false, "use timestamp instead of timestamptz columns")
 		config   = fs.String("config", "", "a JSON file with the schema configuration (see README); flags override it")
 		plugins  = fs.String("plugins", "", "first-party plugins whose tables to include, comma separated ("+knownPlugins()+"); added to the config's \"plugins\"")
+		rlStore  = fs.String("rate-limit-storage", "memory", "Better Auth's rateLimit.storage: \"database\" includes its rateLimit table (after the plugins' tables, as Better Auth's migrator); memory or secondary-storage need none")
 		dbURL    = fs.String("database-url", "", "PostgreSQL URL (default $DATABASE_URL); migrate and check only")
 		timeout  = fs.Duration("timeout", time.Minute, "give up on the database after this long")
 		describe string
@@ -109,6 +111,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	exts, err := pluginSchemas(names)
 	if err != nil {
 		fmt.Fprintf(stderr, "betterauth: %v\n", err)
+		return 2
+	}
+	switch *rlStore {
+	case betterauth.RateLimitStorageDatabase:
+		exts = append(exts, betterauth.RateLimitSchema())
+	case betterauth.RateLimitStorageMemory, betterauth.RateLimitStorageSecondary:
+	default:
+		fmt.Fprintf(stderr, "betterauth: --rate-limit-storage %q: want memory, database or secondary-storage\n", *rlStore)
 		return 2
 	}
 	if *drizzle {

@@ -171,3 +171,28 @@ func TestPlugins(t *testing.T) {
 	assert.Equal(t, 1, code, "the renamed table is missing: %s", out)
 	assert.Contains(t, out, "jwt_keys")
 }
+
+// --rate-limit-storage database: Better Auth's rateLimit table (spec §1.8),
+// after the plugins' tables; migrated and checked like them.
+func TestRateLimitStorageFlag(t *testing.T) {
+	const rateLimit = `create table if not exists "rateLimit" ("id" text not null primary key, "key" text not null unique, "count" integer not null, "lastRequest" bigint not null);`
+	code, out, _ := runCLI(t, "generate", "--rate-limit-storage", "database", "--plugins", "jwt")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, rateLimit)
+	assert.Less(t, strings.Index(out, `"jwks"`), strings.Index(out, `"rateLimit"`), "after the plugins' tables")
+	for _, other := range []string{"memory", "secondary-storage"} {
+		code, out, _ = runCLI(t, "generate", "--rate-limit-storage", other)
+		require.Equal(t, 0, code)
+		assert.NotContains(t, out, `"rateLimit"`)
+	}
+	code, _, errOut := runCLI(t, "generate", "--rate-limit-storage", "redis")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `--rate-limit-storage "redis"`)
+
+	url := pgtest.NewDatabase(t)
+	code, out, errOut = runCLI(t, "migrate", "--database-url", url, "--rate-limit-storage", "database")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "rateLimit")
+	code, out, _ = runCLI(t, "check", "--database-url", url, "--rate-limit-storage", "database")
+	assert.Equal(t, 0, code, out)
+}
