@@ -21,8 +21,14 @@
 //	DATABASE_URL                 PostgreSQL URL; unset: an in-memory store (said in the first log line)
 //	BETTER_AUTH_ID_MODE          "uuid" for database-generated uuid ids (as Better Auth's generateId: "uuid")
 //	BETTER_AUTH_REQUIRE_EMAIL_VERIFICATION  "true": sign-in needs a verified email
-//	BETTER_AUTH_RATE_LIMIT       "false" turns off Better Auth's rate limits (per client address, in memory)
-//	                             and the per-address mail limit; on otherwise, even without a secret
+//	BETTER_AUTH_RATE_LIMIT       "false" turns off Better Auth's rate limits (per client address) and the
+//	                             per-address mail limit; on otherwise, even without a secret
+//	BETTER_AUTH_RATE_LIMIT_STORAGE  where the limits are counted, as Better Auth's rateLimit.storage: "memory"
+//	                             (this process only), "database" (Better Auth's rateLimit table, which the
+//	                             migrations at startup create; needs DATABASE_URL to be shared) or
+//	                             "secondary-storage" (Redis, keys "better-auth:<ip>|<path>"; needs REDIS_URL).
+//	                             Default: "secondary-storage" with REDIS_URL, else "memory". The database and
+//	                             Redis storages are shared by every replica and by a Better Auth server beside them
 //	BETTER_AUTH_TRUSTED_PROXIES  your reverse proxies, comma separated addresses or CIDRs (Better Auth's
 //	                             advanced.ipAddress.trustedProxies): requests from them are counted and
 //	                             recorded under the client X-Forwarded-For names; unset, the socket's peer
@@ -171,6 +177,14 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		}))
 	}
 	exts := betterauth.PluginSchemas(plugins...)
+	rateLimitStorage := os.Getenv("BETTER_AUTH_RATE_LIMIT_STORAGE")
+	switch rateLimitStorage {
+	case "", betterauth.RateLimitStorageMemory, betterauth.RateLimitStorageSecondary:
+	case betterauth.RateLimitStorageDatabase:
+		exts = append(exts, betterauth.RateLimitSchema())
+	default:
+		return fmt.Errorf("BETTER_AUTH_RATE_LIMIT_STORAGE %q: want memory, database or secondary-storage", rateLimitStorage)
+	}
 
 	var store betterauth.Store
 	if dsn := os.Getenv("DATABASE_URL"); dsn == "" {
@@ -252,6 +266,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	cfg.User.DeleteUser.Enabled = true
 	cfg.User.DeleteUser.SendDeleteAccountVerification = mailer("delete-account")
 	cfg.RateLimit.Enabled = new(os.Getenv("BETTER_AUTH_RATE_LIMIT") != "false")
+	cfg.RateLimit.Storage = rateLimitStorage
 	proxies, err := parseProxies(os.Getenv("BETTER_AUTH_TRUSTED_PROXIES"))
 	if err != nil {
 		return fmt.Errorf("BETTER_AUTH_TRUSTED_PROXIES: %w", err)

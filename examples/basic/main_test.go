@@ -368,8 +368,10 @@ func TestExampleMaxFailedSignInsInvalid(t *testing.T) {
 	}
 }
 
-// BETTER_AUTH_RATE_LIMIT and BETTER_AUTH_TRUSTED_PROXIES: limits on unless
-// "false"; the session records the socket's peer unless it is a listed proxy.
+// BETTER_AUTH_RATE_LIMIT, BETTER_AUTH_RATE_LIMIT_STORAGE and
+// BETTER_AUTH_TRUSTED_PROXIES: limits on unless "false", counted where the
+// storage says; the session records the socket's peer unless it is a
+// listed proxy, and the limits count the forwarded client then.
 func TestExampleRateLimitAndProxies(t *testing.T) {
 	signIn := func(base, xff string) int {
 		req, err := http.NewRequest("POST", base+"/api/auth/sign-in/email", strings.NewReader(`{}`))
@@ -425,6 +427,26 @@ func TestExampleRateLimitAndProxies(t *testing.T) {
 			require.Equal(t, 400, signIn(base, ""))
 		}
 		assert.Equal(t, "203.0.113.9", signedUpIP(base))
+	})
+	t.Run("two replicas counting in the database, behind a proxy", func(t *testing.T) {
+		env := map[string]string{"DATABASE_URL": pgtest.NewDatabase(t), "BETTER_AUTH_SECRET": "example-test-secret-0123456789abcdef",
+			"BETTER_AUTH_RATE_LIMIT_STORAGE": "database", "BETTER_AUTH_TRUSTED_PROXIES": "127.0.0.1"}
+		a, b := startExample(t, env), startExample(t, env)
+		require.Equal(t, 400, signIn(a, "203.0.113.7"))
+		require.Equal(t, 400, signIn(b, "203.0.113.7"))
+		require.Equal(t, 400, signIn(a, "203.0.113.7"))
+		assert.Equal(t, 429, signIn(b, "203.0.113.7"), "one count across the replicas")
+		assert.Equal(t, 400, signIn(b, "203.0.113.8"), "per forwarded client")
+	})
+	t.Run("bad storage", func(t *testing.T) {
+		t.Setenv("PORT", freePort(t))
+		t.Setenv("DATABASE_URL", "")
+		t.Setenv("BETTER_AUTH_RATE_LIMIT_STORAGE", "redis")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := run(ctx, slog.New(slog.DiscardHandler))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "BETTER_AUTH_RATE_LIMIT_STORAGE")
 	})
 	t.Run("bad proxy list", func(t *testing.T) {
 		t.Setenv("PORT", freePort(t))
