@@ -40,6 +40,15 @@ var rlBackends = []backend{
 		require.NoError(t, err)
 		return st
 	}},
+	{"pgstore-uuid", func(t *testing.T, sch schema.Schema) betterauth.Store {
+		// uuid ids: the database makes the rateLimit row's id.
+		sch.IDMode = schema.IDModeUUID
+		pool := pgtest.NewPool(t)
+		require.NoError(t, migrations.Up(context.Background(), pool, sch, betterauth.RateLimitSchema()))
+		st, err := pgstore.New(pool, sch, betterauth.RateLimitSchema())
+		require.NoError(t, err)
+		return st
+	}},
 }
 
 // replica is an Auth on st with rate limits on, on the shared clock: one of

@@ -9,8 +9,9 @@
 // Then, both ways on one database: Better Auth's migrator after ours has nothing to do, and ours after
 // Better Auth's adds exactly those four indexes and its version table.
 //
-// For text ids, uuid ids (generateId: "uuid" / --uuid), and both with additional fields of every type
-// (user and session). One throwaway PostgreSQL for the file (lib/pg.mjs, or INTEROP_DATABASE_URL's
+// For text ids, uuid ids (generateId: "uuid" / --uuid), both with additional fields of every type
+// (user and session), and both with rateLimit.storage "database" (--rate-limit-storage database: the
+// rateLimit table). One throwaway PostgreSQL for the file (lib/pg.mjs, or INTEROP_DATABASE_URL's
 // server), one database per scenario; skipped without PostgreSQL, except under CI.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,9 @@ const SCENARIOS = [
   {
     name: 'text ids, additional fields added later', uuid: false, config: ADDITIONAL, later: true,
   },
+  // rateLimit.storage "database" (--rate-limit-storage database): the rateLimit table too.
+  { name: 'text ids, rate limits in the database', uuid: false, config: {}, rateLimitDB: true },
+  { name: 'uuid ids, rate limits in the database', uuid: true, config: {}, rateLimitDB: true },
 ];
 
 let server;
@@ -85,7 +89,7 @@ function baOptions(sc, db) {
     database: db,
     secret: SECRET,
     emailAndPassword: { enabled: true },
-    rateLimit: { enabled: false },
+    rateLimit: sc.rateLimitDB ? { enabled: false, storage: 'database' } : { enabled: false },
     telemetry: { enabled: false },
     logger: { disabled: true },
     advanced: sc.uuid ? { database: { generateId: 'uuid' } } : {},
@@ -127,6 +131,7 @@ async function baPlan(sc, url) {
 /** The CLI's flags for a scenario: --uuid, and --config with its additional fields in Better Auth's words. */
 function cliFlags(sc) {
   const flags = sc.uuid ? ['--uuid'] : [];
+  if (sc.rateLimitDB) flags.push('--rate-limit-storage', 'database');
   if (Object.keys(sc.config).length) {
     const file = path.join(tmp, `config-${sc.name.replace(/\W+/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(sc.config));
