@@ -162,6 +162,18 @@ func (d *databaseRateStorage) prune(ctx context.Context, now time.Time) {
 // Config.Store before secondary storage is put in front of it.
 func (a *Auth) newRateStorage(raw Store) (RateLimitStorage, error) {
 	rl := a.cfg.RateLimit
+	// A rule without a window would never count (memory, database) or
+	// fail every request (secondary storage).
+	for _, m := range a.routes {
+		if m.rule.Window <= 0 || m.rule.Max < 0 {
+			return nil, fmt.Errorf("betterauth: the rate limit of route %s %s has Window %v and Max %d: want a positive window and a Max of 0 or more", m.Method, m.Path, m.rule.Window, m.rule.Max)
+		}
+	}
+	for p, r := range rl.CustomRules {
+		if r.Window <= 0 || r.Max < 0 {
+			return nil, fmt.Errorf("betterauth: RateLimit.CustomRules[%q] has Window %v and Max %d: want a positive window and a Max of 0 or more", p, r.Window, r.Max)
+		}
+	}
 	if rl.CustomStorage != nil {
 		return rl.CustomStorage, nil
 	}

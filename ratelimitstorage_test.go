@@ -107,6 +107,18 @@ func TestRateLimitStorageConfig(t *testing.T) {
 			c.RateLimit.Storage, c.RateLimit.Enabled = betterauth.RateLimitStorageDatabase, new(false)
 		}, ""},
 		{"secondary", plain, func(c *betterauth.Config) { c.SecondaryStorage = ss }, ""},
+		{"custom rule without a window", plain, func(c *betterauth.Config) {
+			c.RateLimit.CustomRules = map[string]betterauth.RateLimitRule{"/sign-in/*": {Max: 5}}
+		}, `CustomRules["/sign-in/*"] has Window 0s`},
+		{"custom rule with a negative max", plain, func(c *betterauth.Config) {
+			c.RateLimit.CustomRules = map[string]betterauth.RateLimitRule{"/sign-in/*": {Window: time.Second, Max: -1}}
+		}, `Max -1`},
+		{"route rule without a window", plain, func(c *betterauth.Config) {
+			c.Plugins = []betterauth.Plugin{rulePlugin{Max: 1}}
+		}, `route GET /own-rule has Window 0s`},
+		{"route rule with a negative max", plain, func(c *betterauth.Config) {
+			c.Plugins = []betterauth.Plugin{rulePlugin{Window: time.Second, Max: -1}}
+		}, `route GET /own-rule has Window 1s and Max -1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := betterauth.Config{Store: tc.st, Secret: testSecret, BaseURL: testOrigin, Now: clock.Now, RateLimit: betterauth.RateLimitConfig{Enabled: new(true)}}
@@ -539,4 +551,14 @@ func TestRateLimitDatabasePrunesOncePerWindow(t *testing.T) {
 		clock.Advance(time.Second)
 	}
 	assert.EqualValues(t, 1, st.prunes.Load())
+}
+
+// rulePlugin has a route with its own rule.
+type rulePlugin betterauth.RateLimitRule
+
+func (rulePlugin) ID() string { return "own-rule" }
+
+func (p rulePlugin) Routes() []betterauth.Route {
+	return []betterauth.Route{{Method: "GET", Path: "/own-rule", RateLimit: &betterauth.RateLimitRule{Window: p.Window, Max: p.Max},
+		Handle: func(w http.ResponseWriter, _ *http.Request, _ betterauth.RouteInput) error { return nil }}}
 }
