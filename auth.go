@@ -358,7 +358,12 @@ func New(cfg Config) (*Auth, error) {
 		return nil, errors.New("betterauth: Config.Store is required")
 	}
 	exts := PluginSchemas(cfg.Plugins...)
-	layout, err := cfg.Schema.Layout(exts...)
+	layoutExts := exts
+	if cfg.RateLimit.Storage == RateLimitStorageDatabase {
+		// The store was built with the rateLimit table after the plugins'.
+		layoutExts = append(slices.Clone(exts), RateLimitSchema())
+	}
+	layout, err := cfg.Schema.Layout(layoutExts...)
 	if err != nil {
 		return nil, fmt.Errorf("betterauth: %w", err)
 	}

@@ -91,6 +91,7 @@ func TestRateLimitStorageConfig(t *testing.T) {
 	clock := newClock()
 	plain := backends[0].new(t, schema.Schema{})
 	withTable := rlBackends[0].new(t, schema.Schema{})
+	plural := rlBackends[0].new(t, schema.Schema{UsePlural: true})
 	ss := memory.New(memory.Options{Now: clock.Now})
 	for _, tc := range []struct {
 		name string
@@ -103,6 +104,9 @@ func TestRateLimitStorageConfig(t *testing.T) {
 		{"database without the table", plain, func(c *betterauth.Config) { c.RateLimit.Storage = betterauth.RateLimitStorageDatabase }, "RateLimitSchema"},
 		{"database on a store without it", onlyStore{withTable}, func(c *betterauth.Config) { c.RateLimit.Storage = betterauth.RateLimitStorageDatabase }, "RateLimitStore"},
 		{"database", withTable, func(c *betterauth.Config) { c.RateLimit.Storage = betterauth.RateLimitStorageDatabase }, ""},
+		{"database, Config.Schema set", plural, func(c *betterauth.Config) {
+			c.Schema, c.RateLimit.Storage = schema.Schema{UsePlural: true}, betterauth.RateLimitStorageDatabase
+		}, ""},
 		{"disabled: no storage needed", plain, func(c *betterauth.Config) {
 			c.RateLimit.Storage, c.RateLimit.Enabled = betterauth.RateLimitStorageDatabase, new(false)
 		}, ""},
