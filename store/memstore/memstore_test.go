@@ -55,6 +55,19 @@ func TestTableStoreConformance(t *testing.T) {
 	}
 }
 
+func TestRateLimitStoreConformance(t *testing.T) {
+	for name, sch := range map[string]schema.Schema{
+		"default": {},
+		"uuid":    {IDMode: schema.IDModeUUID},
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, err := memstore.New(sch, betterauth.RateLimitSchema())
+			require.NoError(t, err)
+			storetest.RunRateLimit(t, st)
+		})
+	}
+}
+
 func TestNewRejectsBadSchema(t *testing.T) {
 	_, err := memstore.New(schema.Schema{User: schema.ModelSchema{ModelName: `user"; drop table x; --`}})
 	require.ErrorIs(t, err, schema.ErrInvalidSchema)

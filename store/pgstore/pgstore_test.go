@@ -109,6 +109,12 @@ func TestConformance(t *testing.T) {
 			ext, err := pgstore.New(pool, l.sch, storetest.Extension())
 			require.NoError(t, err)
 			storetest.RunTables(t, l.sch, func(*testing.T) betterauth.Store { return ext })
+
+			// And Better Auth's rateLimit table (rateLimit.storage "database").
+			require.NoError(t, migrations.Up(context.Background(), pool, l.sch, storetest.Extension(), betterauth.RateLimitSchema()))
+			rl, err := pgstore.New(pool, l.sch, storetest.Extension(), betterauth.RateLimitSchema())
+			require.NoError(t, err)
+			storetest.RunRateLimit(t, rl)
 		})
 	}
 }
