@@ -55,7 +55,8 @@ func RateLimitSchema() schema.Extension {
 
 // RateLimitStore is a Store that counts in Better Auth's rateLimit table
 // (RateLimitSchema), as RateLimitConfig.Storage "database" needs; memstore
-// and pgstore are RateLimitStores when built with RateLimitSchema.
+// and pgstore are RateLimitStores when built with RateLimitSchema. Another
+// store proves itself with storetest.RunRateLimit.
 type RateLimitStore interface {
 	// ConsumeRateLimit counts one request under key at now, in one atomic
 	// step, with Better Auth's rule: without a row, or when the row's
