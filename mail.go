@@ -34,8 +34,8 @@ var ErrSendEmail = errSendEmail.clone()
 // sendNow calls fn within MailTimeout (not cut short when the request's
 // client goes away) and reports a failure as ErrSendEmail. A recipient
 // over RateLimitConfig.MailPerAddress gets nothing: the error is then a
-// *RateLimitError (one wrapping ErrUnavailable when the rate-limit storage
-// failed: then nothing is sent either).
+// *RateLimitError. When the rate-limit storage fails nothing is sent
+// either, and the error wraps ErrUnavailable.
 func (a *Auth) sendNow(ctx context.Context, kind string, fn SendEmailFunc, e Email) error {
 	if err := a.allowMail(ctx, e.To); err != nil {
 		if !errors.Is(err, ErrTooManyRequests) {
