@@ -237,6 +237,35 @@ func TestSecondarySignOutAndRevocation(t *testing.T) {
 	assert.NotEqual(t, "null", string(b.do(http.MethodGet, "/get-session", nil).body))
 }
 
+// A later mark (written by a server whose clock is ahead) is kept, as
+// Better Auth keeps max(revokedAt, previous).
+func TestSecondaryRevocationMarkKeepsTheLater(t *testing.T) {
+	e := newSecondaryEnv(t, nil)
+	a := newClient(t, e.h)
+	body := a.signUp("Ada", "ada@example.com", "correct horse battery")
+	userID := body["user"].(map[string]any)["id"].(string)
+	later := strconv.FormatInt(e.clock.Now().Add(time.Minute).UnixMilli(), 10)
+	require.NoError(t, e.ss.Set(context.Background(), "revoked-sessions-before-"+userID, later, time.Hour))
+	_, err := e.auth.Store().DeleteUserSessions(context.Background(), userID, "")
+	require.NoError(t, err)
+	mark, ok := e.ss.get(t, "revoked-sessions-before-"+userID)
+	require.True(t, ok)
+	assert.Equal(t, later, mark)
+}
+
+// With StoreSessionInDatabase, list-sessions reads the rows, as Better
+// Auth does: the active-sessions list is not needed.
+func TestSecondaryListSessionsFromTheRows(t *testing.T) {
+	e := newSecondaryEnv(t, func(c *betterauth.Config) { c.Session.StoreSessionInDatabase = true })
+	c := newClient(t, e.h)
+	body := c.signUp("Ada", "ada@example.com", "correct horse battery")
+	userID := body["user"].(map[string]any)["id"].(string)
+	require.NoError(t, e.ss.Delete(context.Background(), "active-sessions-"+userID))
+	res := c.do(http.MethodGet, "/list-sessions", nil)
+	require.Equal(t, 200, res.status, string(res.body))
+	assert.Len(t, res.json(t), 1)
+}
+
 func TestSecondarySessionRefresh(t *testing.T) {
 	e := newSecondaryEnv(t, nil)
 	c := newClient(t, e.h)

@@ -557,9 +557,7 @@ func (s *secondaryStore) DeleteUser(ctx context.Context, id string) error {
 	if err := s.Store.DeleteUser(ctx, id); err != nil {
 		return err
 	}
-	cache := *s
-	cache.sessionsInDB = false // the rows went with the user
-	_, err := cache.DeleteUserSessions(ctx, id, "")
+	_, err := s.DeleteUserSessions(ctx, id, "")
 	return err
 }
 
