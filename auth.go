@@ -88,6 +88,10 @@ type SessionConfig struct {
 	// from secondary storage is read from its row. Without it, sessions live
 	// in secondary storage only.
 	StoreSessionInDatabase bool
+	// CookieCache keeps a signed copy of the session and user in the
+	// session_data cookie that get-session answers from without a store
+	// read (Better Auth's session.cookieCache); off by default.
+	CookieCache CookieCacheConfig
 }
 
 // EmailAndPasswordConfig configures email and password sign-in.
@@ -336,7 +340,9 @@ type Auth struct {
 	basePath    string
 	origins     []originPattern
 	cookies     cookieSet
-	limiter     RateLimitStorage // nil when rate limiting is off
+	// cache is the cookie cache; nil when it is off.
+	cache   *cookieCache
+	limiter RateLimitStorage // nil when rate limiting is off
 	// mailLimiter counts mails per recipient; nil when that limit is off.
 	mailLimiter RateLimitStorage
 	// routes are the mounted endpoints, core first; mux serves them.
@@ -447,6 +453,11 @@ func New(cfg Config) (*Auth, error) {
 		now: cfg.Now, secret: cfg.Secret, baseURL: base, basePath: cfg.BasePath, origins: origins,
 	}
 	a.cookies = newCookieSet(cfg.Cookies, secure)
+	if cfg.Session.CookieCache.Enabled {
+		if a.cache, err = newCookieCache(cfg.Session.CookieCache, cfg.Secret, cfg.BaseURL); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.SecondaryStorage != nil {
 		a.store = newSecondaryStore(a, cfg.Store, cfg.SecondaryStorage)
 	}
@@ -470,6 +481,9 @@ func New(cfg Config) (*Auth, error) {
 		}
 	}
 	if err := a.initPlugins(); err != nil {
+		return nil, err
+	}
+	if err := a.findCookieCacheSigner(); err != nil {
 		return nil, err
 	}
 	return a, nil

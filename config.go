@@ -47,6 +47,9 @@ func (s *SessionConfig) withDefaults() error {
 	if s.ExpiresIn < 0 || s.UpdateAge < 0 || s.AbsoluteLifetime < 0 {
 		return errors.New("betterauth: Session.ExpiresIn, UpdateAge and AbsoluteLifetime must not be negative")
 	}
+	if s.CookieCache.Enabled {
+		return s.CookieCache.withDefaults()
+	}
 	return nil
 }
 

@@ -63,11 +63,14 @@ func addCookie(w http.ResponseWriter, c cookie) {
 	w.Header().Add("Set-Cookie", c.String())
 }
 
-// setSessionCookies writes the signed session cookie, lasting maxAge
-// seconds or, with dontRemember, for the browser session plus the signed
+// setSessionCookies writes the signed session cookie, lasting ExpiresIn
+// or, with dontRemember, for the browser session plus the signed
 // dont_remember marker (cleared again when hadDontRemember and not
-// dontRemember), as Better Auth's setSessionCookie does.
-func (a *Auth) setSessionCookies(w http.ResponseWriter, token string, dontRemember, hadDontRemember bool) {
+// dontRemember), then the cookie cache, as Better Auth's setSessionCookie
+// does. sd.User may be nil: with the cookie cache on it is then read from
+// the store.
+func (a *Auth) setSessionCookies(w http.ResponseWriter, r *http.Request, sd *SessionData, dontRemember, hadDontRemember bool) {
+	token := sd.Session.Token
 	c := a.cookies.make(a.cookies.sessionToken, encodeCookieValue(SignCookieValue(a.secret, token)))
 	if !dontRemember {
 		c.HasMaxAge, c.MaxAge = true, int(a.cfg.Session.ExpiresIn.Seconds())
@@ -78,6 +81,20 @@ func (a *Auth) setSessionCookies(w http.ResponseWriter, token string, dontRememb
 	} else if hadDontRemember {
 		a.expireCookie(w, a.cookies.dontRemember)
 	}
+	if a.cache != nil {
+		u := sd.User
+		if u == nil {
+			var err error
+			if u, err = a.store.GetUserByID(r.Context(), sd.Session.UserID); err != nil {
+				// No cache is safe: get-session reads the store and writes one.
+				a.logger.WarnContext(r.Context(), "betterauth: reading the user for the cookie cache failed", "err", err)
+				a.cleanCookieCache(w, r)
+			}
+		}
+		if u != nil {
+			a.setCookieCache(w, r, &SessionData{Session: sd.Session, User: u}, dontRemember)
+		}
+	}
 	if len(a.hooks.sessionCookie) > 0 {
 		signed := SignCookieValue(a.secret, token)
 		for _, h := range a.hooks.sessionCookie {
@@ -86,11 +103,12 @@ func (a *Auth) setSessionCookies(w http.ResponseWriter, token string, dontRememb
 	}
 }
 
-// reissueSessionCookie sets the session cookie again, keeping the request's
+// reissueSessionCookie sets the session cookie (and the cookie cache, with
+// u, the user as it is now; nil reads it) again, keeping the request's
 // rememberMe choice (Better Auth's setSessionCookie without an explicit one).
-func (a *Auth) reissueSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
+func (a *Auth) reissueSessionCookie(w http.ResponseWriter, r *http.Request, s *Session, u *User) {
 	dr := a.dontRemember(r)
-	a.setSessionCookies(w, token, dr, dr)
+	a.setSessionCookies(w, r, &SessionData{Session: s, User: u}, dr, dr)
 }
 
 func (a *Auth) expireCookie(w http.ResponseWriter, name string) {
@@ -99,10 +117,16 @@ func (a *Auth) expireCookie(w http.ResponseWriter, name string) {
 	addCookie(w, c)
 }
 
-// clearSessionCookies expires session_token, session_data and dont_remember.
-func (a *Auth) clearSessionCookies(w http.ResponseWriter) {
+// clearSessionCookies expires session_token, session_data (and the
+// request's session_data chunks) and dont_remember.
+func (a *Auth) clearSessionCookies(w http.ResponseWriter, r *http.Request) {
 	a.expireCookie(w, a.cookies.sessionToken)
 	a.expireCookie(w, a.cookies.sessionData)
+	for _, n := range a.cacheCookieNames(r.Header) {
+		if n != a.cookies.sessionData {
+			a.expireCookie(w, n)
+		}
+	}
 	a.expireCookie(w, a.cookies.dontRemember)
 }
 

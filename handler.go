@@ -82,7 +82,7 @@ func (a *Auth) handleSignUp(w http.ResponseWriter, r *http.Request, ri RouteInpu
 	var token any
 	if res.Session != nil {
 		token = res.Session.Token
-		a.setSessionCookies(w, res.Session.Token, in.RememberMe != nil && !*in.RememberMe, a.dontRemember(r))
+		a.setSessionCookies(w, r, &SessionData{Session: res.Session, User: res.User}, in.RememberMe != nil && !*in.RememberMe, a.dontRemember(r))
 		setCookies(w, res.Cookies)
 	}
 	writeJSON(w, http.StatusOK, object{{"token", token}, {"user", a.UserJSON(res.User)}})
@@ -118,7 +118,7 @@ func (a *Auth) handleSignIn(w http.ResponseWriter, r *http.Request, ri RouteInpu
 		a.writeChallenge(w, r, res.Challenge, in.RememberMe != nil && !*in.RememberMe)
 		return nil
 	}
-	a.setSessionCookies(w, res.Session.Token, in.RememberMe != nil && !*in.RememberMe, a.dontRemember(r))
+	a.setSessionCookies(w, r, &SessionData{Session: res.Session, User: res.User}, in.RememberMe != nil && !*in.RememberMe, a.dontRemember(r))
 	setCookies(w, res.Cookies)
 	out := object{{"redirect", hasCallback && callback != ""}, {"token", res.Session.Token}}
 	if hasCallback {
@@ -135,33 +135,58 @@ func (a *Auth) handleSignOut(w http.ResponseWriter, r *http.Request, ri RouteInp
 	if err := a.SignOut(r.Context(), a.requestToken(r)); err != nil {
 		return err
 	}
-	a.clearSessionCookies(w)
+	a.clearSessionCookies(w, r)
 	writeJSON(w, http.StatusOK, object{{"success", true}})
 	return nil
 }
 
 func (a *Auth) handleGetSession(w http.ResponseWriter, r *http.Request, ri RouteInput) error {
-	st, err := a.GetSession(r.Context(), a.requestToken(r), GetSessionOptions{
-		DisableRefresh: r.URL.Query().Get("disableRefresh") == "true", DontRemember: a.dontRemember(r)})
+	q := r.URL.Query()
+	token := a.requestToken(r)
+	disableRefresh := q.Get("disableRefresh") == "true"
+	if a.cache == nil {
+		a.cleanCookieCache(w, r) // a cache left from when it was on
+	} else if token != "" && q.Get("disableCookieCache") == "" {
+		// disableCookieCache is a z.coerce.boolean in Better Auth: any
+		// non-empty value turns the cache off.
+		sd, bad := a.cookieCacheHit(r, token)
+		if sd != nil {
+			return a.writeSessionReply(w, r, sd)
+		}
+		if bad {
+			a.expireCookie(w, a.cookies.sessionData)
+		}
+	}
+	st, err := a.GetSession(r.Context(), token, GetSessionOptions{DisableRefresh: disableRefresh, DontRemember: a.dontRemember(r)})
 	if err != nil {
 		return err
 	}
 	if st.Clear {
-		a.clearSessionCookies(w)
+		a.clearSessionCookies(w, r)
 	}
 	if st.SessionData == nil {
 		writeJSON(w, http.StatusOK, nil)
 		return nil
 	}
-	if st.Refreshed {
-		a.setSessionCookies(w, st.Session.Token, st.DontRemember, st.DontRemember)
+	switch {
+	case st.Refreshed:
+		a.setSessionCookies(w, r, st.SessionData, st.DontRemember, st.DontRemember)
+	case !st.DontRemember && !disableRefresh:
+		// As Better Auth: not for rememberMe: false sessions nor
+		// ?disableRefresh (those answers return before it).
+		a.setCookieCache(w, r, st.SessionData, false)
 	}
+	return a.writeSessionReply(w, r, st.SessionData)
+}
+
+// writeSessionReply runs the SessionReplyHooks and answers {session, user}.
+func (a *Auth) writeSessionReply(w http.ResponseWriter, r *http.Request, sd *SessionData) error {
 	for _, h := range a.hooks.sessionReply {
-		if err := h.OnSessionReply(r.Context(), w.Header(), st.SessionData); err != nil {
+		if err := h.OnSessionReply(r.Context(), w.Header(), sd); err != nil {
 			return wrapHook(err)
 		}
 	}
-	writeJSON(w, http.StatusOK, object{{"session", a.SessionJSON(st.Session)}, {"user", a.UserJSON(st.User)}})
+	writeJSON(w, http.StatusOK, object{{"session", a.SessionJSON(sd.Session)}, {"user", a.UserJSON(sd.User)}})
 	return nil
 }
 
@@ -193,7 +218,7 @@ func (a *Auth) handleRevokeSession(w http.ResponseWriter, r *http.Request, ri Ro
 		return err
 	}
 	if token == sd.Session.Token || token == a.storedToken(sd.Session.Token) {
-		a.clearSessionCookies(w)
+		a.clearSessionCookies(w, r)
 	}
 	writeJSON(w, http.StatusOK, object{{"status", true}})
 	return nil
@@ -204,7 +229,7 @@ func (a *Auth) handleRevokeSessions(w http.ResponseWriter, r *http.Request, ri R
 	if err := a.RevokeSessions(r.Context(), sd.User.ID, ""); err != nil {
 		return err
 	}
-	a.clearSessionCookies(w)
+	a.clearSessionCookies(w, r)
 	writeJSON(w, http.StatusOK, object{{"status", true}})
 	return nil
 }
@@ -241,10 +266,11 @@ func (a *Auth) handleUpdateUser(w http.ResponseWriter, r *http.Request, ri Route
 		in.Image = &img
 	}
 	in.Additional = b.rest("name", "image", "email")
-	if _, err := a.UpdateUser(r.Context(), sd.User.ID, in); err != nil {
+	u, err := a.UpdateUser(r.Context(), sd.User.ID, in)
+	if err != nil {
 		return err
 	}
-	a.reissueSessionCookie(w, r, sd.Session.Token)
+	a.reissueSessionCookie(w, r, sd.Session, u)
 	writeJSON(w, http.StatusOK, object{{"status", true}})
 	return nil
 }
@@ -274,7 +300,7 @@ func (a *Auth) handleChangePassword(w http.ResponseWriter, r *http.Request, ri R
 	var token any
 	if s != nil {
 		token = s.Token
-		a.reissueSessionCookie(w, r, s.Token)
+		a.reissueSessionCookie(w, r, s, sd.User)
 	}
 	writeJSON(w, http.StatusOK, object{{"token", token}, {"user", a.UserJSON(sd.User)}})
 	return nil
@@ -327,7 +353,7 @@ func (a *Auth) handleDeleteUser(w http.ResponseWriter, r *http.Request, ri Route
 		writeJSON(w, http.StatusOK, object{{"success", true}, {"message", "Verification email sent"}})
 		return nil
 	}
-	a.clearSessionCookies(w)
+	a.clearSessionCookies(w, r)
 	writeJSON(w, http.StatusOK, object{{"success", true}, {"message", "User deleted"}})
 	return nil
 }
@@ -348,7 +374,7 @@ func (a *Auth) handleDeleteUserCallback(w http.ResponseWriter, r *http.Request, 
 	if err := a.DeleteUserWithToken(r.Context(), sd.User.ID, q.Get("token")); err != nil {
 		return err
 	}
-	a.clearSessionCookies(w)
+	a.clearSessionCookies(w, r)
 	if cb != "" {
 		redirect(w, cb)
 		return nil
@@ -435,10 +461,10 @@ func (a *Auth) handleVerifyEmail(w http.ResponseWriter, r *http.Request, ri Rout
 			return nil
 		}
 	case res.Session != nil:
-		a.setSessionCookies(w, res.Session.Token, false, a.dontRemember(r))
+		a.setSessionCookies(w, r, &SessionData{Session: res.Session, User: res.User}, false, a.dontRemember(r))
 		setCookies(w, res.Cookies)
 	case res.RefreshCookie && sd != nil:
-		a.reissueSessionCookie(w, r, sd.Session.Token)
+		a.reissueSessionCookie(w, r, sd.Session, res.User)
 	}
 	if cb != "" {
 		redirect(w, cb)
@@ -553,7 +579,7 @@ func (a *Auth) handleChangeEmail(w http.ResponseWriter, r *http.Request, ri Rout
 		return err
 	}
 	if changed {
-		a.reissueSessionCookie(w, r, sd.Session.Token)
+		a.reissueSessionCookie(w, r, sd.Session, nil)
 	}
 	writeJSON(w, http.StatusOK, object{{"status", true}})
 	return nil

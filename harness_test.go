@@ -139,6 +139,8 @@ type client struct {
 	cookies map[string]string
 	origin  string
 	header  http.Header
+	// last holds the previous response's Set-Cookie lines.
+	last []string
 }
 
 func newClient(t *testing.T, h http.Handler) *client {
@@ -204,6 +206,7 @@ func (c *client) do(method, path string, body any) *response {
 	rec := httptest.NewRecorder()
 	c.h.ServeHTTP(rec, req)
 	res := &response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes(), setCookies: rec.Header().Values("Set-Cookie")}
+	c.last = res.setCookies
 	for _, sc := range res.setCookies {
 		name, rest, _ := strings.Cut(sc, "=")
 		value, attrs, _ := strings.Cut(rest, ";")

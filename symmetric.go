@@ -167,5 +167,5 @@ func (a *Auth) CookieName(name string) string {
 // request being answered (its dont_remember marker is cleared when the new
 // session is remembered).
 func (a *Auth) SetSessionCookie(w http.ResponseWriter, r *http.Request, s *Session, dontRemember bool) {
-	a.setSessionCookies(w, s.Token, dontRemember, a.dontRemember(r))
+	a.setSessionCookies(w, r, &SessionData{Session: s}, dontRemember, a.dontRemember(r))
 }
