@@ -46,6 +46,11 @@
 //	                             other replicas and any Better Auth server on the same Redis
 //	BETTER_AUTH_STORE_SESSION_IN_DATABASE  "true" (with REDIS_URL): sessions are also written to the database,
 //	                             which list-sessions reads and which answers when Redis has no copy
+//	BETTER_AUTH_COOKIE_CACHE     compact, jwt or jwe: Better Auth's cookie cache with that strategy (get-session
+//	                             answers from the signed session_data cookie without a database read); unset: off
+//	BETTER_AUTH_COOKIE_CACHE_MAX_AGE  the cache's lifetime in seconds (default 300)
+//	BETTER_AUTH_JWT_COOKIE_CACHE "true" (with BETTER_AUTH_COOKIE_CACHE=jwt): the jwt plugin (enabled by it) signs
+//	                             the cache with its JWKS key, as Better Auth's jwt({ sessionCookieCache: true })
 //	BETTER_AUTH_TWO_FACTOR       "true" enables the two-factor plugin with Better Auth's defaults (TOTP, backup
 //	                             codes, trusted devices) and one-time codes through the development mailer (the
 //	                             migrations at startup create the twoFactor table and user.twoFactorEnabled)
@@ -162,8 +167,9 @@ func run(ctx context.Context, logger *slog.Logger) error {
 
 	var plugins []betterauth.Plugin
 	twoFactor := os.Getenv("BETTER_AUTH_TWO_FACTOR") == "true"
-	if os.Getenv("BETTER_AUTH_JWT") == "true" {
-		plugins = append(plugins, jwt.New(jwt.Options{}))
+	jwtCache := os.Getenv("BETTER_AUTH_JWT_COOKIE_CACHE") == "true"
+	if os.Getenv("BETTER_AUTH_JWT") == "true" || jwtCache {
+		plugins = append(plugins, jwt.New(jwt.Options{SessionCookieCache: jwtCache}))
 	}
 	if os.Getenv("BETTER_AUTH_BEARER") == "true" {
 		plugins = append(plugins, bearer.New(bearer.Options{}))
@@ -272,6 +278,17 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		return fmt.Errorf("BETTER_AUTH_TRUSTED_PROXIES: %w", err)
 	}
 	cfg.TrustedProxies = proxies
+	if v := os.Getenv("BETTER_AUTH_COOKIE_CACHE"); v != "" {
+		cc := &cfg.Session.CookieCache
+		cc.Enabled, cc.Strategy = true, betterauth.CookieCacheStrategy(v)
+		if age := os.Getenv("BETTER_AUTH_COOKIE_CACHE_MAX_AGE"); age != "" {
+			n, err := strconv.Atoi(age)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("BETTER_AUTH_COOKIE_CACHE_MAX_AGE %q: want a whole number of seconds, 1 or more", age)
+			}
+			cc.MaxAge = time.Duration(n) * time.Second
+		}
+	}
 	if v := os.Getenv("BETTER_AUTH_MAX_FAILED_SIGN_INS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {

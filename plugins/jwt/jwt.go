@@ -92,6 +92,15 @@ type Options struct {
 	// DisableSettingJWTHeader leaves the set-auth-jwt header off
 	// get-session answers (disableSettingJwtHeader).
 	DisableSettingJWTHeader bool
+	// SessionCookieCache signs the session cookie cache with the JWKS key
+	// (Better Auth's jwt({ sessionCookieCache: true })): the cache JWT gets
+	// the header typ "better-auth.session-cache+jwt" and the claims sid,
+	// sub, iss (the Auth's BaseURL) and aud "better-auth:session-cache", so
+	// other services can verify cached sessions from /jwks without the
+	// secret. It needs betterauth.SessionConfig.CookieCache with Strategy
+	// jwt (New refuses it otherwise). A reader refuses a cache whose iss is
+	// not its own BaseURL.
+	SessionCookieCache bool
 	// KeyRefreshInterval is how long the keys read from the table are used
 	// for signing before it is read again (to see keys another server
 	// made); default 5 minutes. Better Auth reads the table on every token.

@@ -111,6 +111,9 @@ func (k *storedKey) live(now time.Time) bool { return k.expiresAt == nil || k.ex
 type signingKey struct {
 	*storedKey
 	signer jose.Signer
+	// cacheSigner signs the cookie cache: the same key, with the typ
+	// header Better Auth gives it.
+	cacheSigner jose.Signer
 }
 
 // keySet is what the plugin knows of the jwks table.
@@ -205,7 +208,7 @@ func (p *Plugin) load(ctx context.Context, sign bool) (*keySet, error) {
 		}
 	} else if old := p.keys.Load(); old != nil && old.signing != nil {
 		if k := ks.byID(old.signing.kid); k != nil && p.pickSigningKey(ks.keys, now) == k {
-			ks.signing = &signingKey{k, old.signing.signer}
+			ks.signing = &signingKey{k, old.signing.signer, old.signing.cacheSigner}
 		}
 	}
 	p.keys.Store(ks)
@@ -296,7 +299,14 @@ func (p *Plugin) signerFor(k *storedKey) (*signingKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jwt: key %s cannot sign %s: %w", k.kid, k.alg, err)
 	}
-	return &signingKey{k, signer}, nil
+	cacheSigner, err := jose.NewSigner(jose.SigningKey{
+		Algorithm: jose.SignatureAlgorithm(k.alg),
+		Key:       jose.JSONWebKey{Key: priv.Key, KeyID: k.kid},
+	}, (&jose.SignerOptions{}).WithType(betterauth.CookieCacheJWTType))
+	if err != nil {
+		return nil, fmt.Errorf("jwt: key %s cannot sign %s: %w", k.kid, k.alg, err)
+	}
+	return &signingKey{k, signer, cacheSigner}, nil
 }
 
 // createKey makes a key pair of the configured algorithm and stores it as
