@@ -444,11 +444,13 @@ func (a *Auth) parseCachePayload(p []byte, compactExp *float64, tolerance int64)
 		cs.expiresAt = int64(*compactExp)
 		return cs, nil
 	}
-	now := a.now().Unix()
-	if v.Exp == nil || !(*v.Exp > float64(now-tolerance)) {
+	// Better Auth takes a JWT without exp for one that ends now, which
+	// never ends; one is required here. exp itself is checked by the
+	// caller, without leeway, as Better Auth's get-session does.
+	if v.Exp == nil {
 		return nil, errCookieCache
 	}
-	if v.Nbf != nil && *v.Nbf > float64(now+tolerance) {
+	if now := a.now().Unix(); v.Nbf != nil && *v.Nbf > float64(now+tolerance) {
 		return nil, errCookieCache
 	}
 	if a.cache.signer != nil && a.cache.cfg.Strategy == CookieCacheJWT {

@@ -2,13 +2,19 @@ package betterauth_test
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -92,6 +98,11 @@ func TestCookieCacheStrategies(t *testing.T) {
 			assert.Equal(t, int64(1), reads)
 			assert.JSONEq(t, string(dbRes.body), string(res.body))
 			assert.NotEmpty(t, setCookie(dbRes, cacheCookie), "a store read writes the cache")
+			// ?disableRefresh answers from the store and writes no cache, as Better Auth.
+			c.cookies[cacheCookie] = "stale"
+			res, reads = getSession(c, st, "?disableRefresh=true")
+			assert.Equal(t, int64(1), reads)
+			assert.Contains(t, setCookie(res, cacheCookie), "Max-Age=0")
 		})
 	}
 }
@@ -231,6 +242,12 @@ func TestCookieCacheChunked(t *testing.T) {
 			assert.Equal(t, before, st.reads.Load())
 			assert.Contains(t, rec.Body.String(), long)
 
+			// An empty session_data does not hide the chunks (Better Auth's getChunkedCookie).
+			req.Header.Set("Cookie", cacheCookie+"=; "+req.Header.Get("Cookie"))
+			rec = serve(a.Handler(), req)
+			assert.Equal(t, before, st.reads.Load())
+			assert.Contains(t, rec.Body.String(), long)
+
 			// A short name: the stale chunks are expired.
 			res = c.do(http.MethodPost, "/update-user", map[string]any{"name": "Short"})
 			require.Equal(t, 200, res.status, "%s", res.body)
@@ -293,14 +310,15 @@ func TestCookieCacheUpdateUserAndSignOut(t *testing.T) {
 func TestCookieCacheDontRemember(t *testing.T) {
 	for _, strategy := range strategies {
 		t.Run(string(strategy), func(t *testing.T) {
-			a, st, clock := cacheAuth(t, strategy, nil)
+			a, st, clock := cacheAuth(t, strategy, func(c *betterauth.Config) { c.Session.CookieCache.MaxAge = 10 * time.Minute })
 			c := newClient(t, a.Handler())
 			c.signUp("Ada", "ada@example.com", "correct-horse-1")
 			res := c.do(http.MethodPost, "/sign-in/email", map[string]any{"email": "ada@example.com", "password": "correct-horse-1", "rememberMe": false})
 			require.Equal(t, 200, res.status)
 			line := setCookie(res, cacheCookie)
 			assert.NotContains(t, line, "Max-Age", "a browser-session cookie")
-			// Better Auth: the compact cache then lasts 60 s, the others 300 s.
+			// Better Auth: the compact cache then lasts 60 s, the others 300 s
+			// (whatever MaxAge is).
 			life := 5 * time.Minute
 			if strategy == betterauth.CookieCacheCompact {
 				life = time.Minute
@@ -312,8 +330,9 @@ func TestCookieCacheDontRemember(t *testing.T) {
 			res, reads = getSession(c, st, "")
 			assert.Equal(t, int64(1), reads)
 			// A rememberMe: false session's store read writes no cache.
-			assert.Empty(t, setCookie(res, cacheCookie+"=;"))
-			assert.NotContains(t, strings.Join(res.setCookies, "\n"), "Max-Age=300")
+			// The stale cache is expired; a rememberMe: false session's
+			// store read writes no new one (as Better Auth).
+			assert.Equal(t, "better-auth.session_data=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax", setCookie(res, cacheCookie))
 		})
 	}
 }
@@ -352,4 +371,154 @@ func compactPayload(t *testing.T, v string) string {
 	raw, err := base64.RawURLEncoding.DecodeString(v)
 	require.NoError(t, err)
 	return string(raw)
+}
+
+// hs256 signs claims as a JWT with header, HMAC-SHA256 with the test secret.
+func hs256(header, claims string) string { return hs256Key(testSecret, header, claims) }
+
+func hs256Key(key, header, claims string) string {
+	enc := base64.RawURLEncoding
+	signing := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(claims))
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(signing))
+	return signing + "." + enc.EncodeToString(mac.Sum(nil))
+}
+
+// JWT caches signed with the secret but outside what Better Auth writes.
+func TestCookieCacheJWTClaims(t *testing.T) {
+	a, st, clock := cacheAuth(t, betterauth.CookieCacheJWT, nil)
+	c := newClient(t, a.Handler())
+	c.signUp("Ada", "ada@example.com", "correct-horse-1")
+	res, _ := getSession(c, st, "?disableCookieCache=true")
+	body := res.obj(t)
+	p, err := json.Marshal(map[string]any{"session": body["session"], "user": map[string]any{
+		"id": body["user"].(map[string]any)["id"], "name": "Forged", "email": "ada@example.com", "emailVerified": false,
+		"createdAt": body["user"].(map[string]any)["createdAt"], "updatedAt": body["user"].(map[string]any)["updatedAt"]},
+		"updatedAt": clock.Now().UnixMilli(), "version": "1"})
+	require.NoError(t, err)
+	now := clock.Now().Unix()
+	claims := func(extra string) string { return strings.TrimSuffix(string(p), "}") + extra + "}" }
+	for _, tc := range []struct {
+		name, token string
+		honoured    bool
+	}{
+		{"well formed", hs256(`{"alg":"HS256"}`, claims(fmt.Sprintf(`,"iat":%d,"exp":%d`, now, now+60))), true},
+		{"another secret", hs256Key(testSecret+"x", `{"alg":"HS256"}`, claims(fmt.Sprintf(`,"iat":%d,"exp":%d`, now, now+60))), false},
+		{"alg HS384", hs256(`{"alg":"HS384"}`, claims(fmt.Sprintf(`,"iat":%d,"exp":%d`, now, now+60))), false},
+		{"crit", hs256(`{"alg":"HS256","crit":["x"],"x":1}`, claims(fmt.Sprintf(`,"iat":%d,"exp":%d`, now, now+60))), false},
+		{"no exp", hs256(`{"alg":"HS256"}`, claims(fmt.Sprintf(`,"iat":%d`, now))), false},
+		{"not yet valid", hs256(`{"alg":"HS256"}`, claims(fmt.Sprintf(`,"iat":%d,"exp":%d,"nbf":%d`, now, now+60, now+30))), false},
+		{"expired", hs256(`{"alg":"HS256"}`, claims(fmt.Sprintf(`,"iat":%d,"exp":%d`, now-60, now))), false},
+	} {
+		c.cookies[cacheCookie] = tc.token
+		res, reads := getSession(c, st, "")
+		name := res.obj(t)["user"].(map[string]any)["name"]
+		if tc.honoured {
+			assert.Equal(t, "Forged", name, tc.name)
+			assert.Zero(t, reads, tc.name)
+		} else {
+			assert.Equal(t, "Ada", name, tc.name)
+			assert.Equal(t, int64(1), reads, tc.name)
+		}
+	}
+}
+
+// forgedPayload is P ({session, user, updatedAt, version}) of c's session
+// with the user renamed "Forged", as a cache would carry it.
+func forgedPayload(t *testing.T, c *client, st *readCountStore, now time.Time) []byte {
+	t.Helper()
+	res, _ := getSession(c, st, "?disableCookieCache=true")
+	body := res.obj(t)
+	body["user"].(map[string]any)["name"] = "Forged"
+	p, err := json.Marshal(map[string]any{"session": body["session"], "user": body["user"], "updatedAt": now.UnixMilli(), "version": "1"})
+	require.NoError(t, err)
+	return p
+}
+
+// honoured reports whether get-session answers from the cache value.
+func honoured(t *testing.T, c *client, st *readCountStore, value string) bool {
+	t.Helper()
+	c.cookies[cacheCookie] = value
+	res, reads := getSession(c, st, "")
+	name := res.obj(t)["user"].(map[string]any)["name"]
+	if name == "Forged" {
+		assert.Zero(t, reads)
+		return true
+	}
+	assert.Equal(t, int64(1), reads)
+	return false
+}
+
+// Caches made outside: only the secret's signature (or key and kid) counts.
+func TestCookieCacheForgedCompact(t *testing.T) {
+	a, st, clock := cacheAuth(t, betterauth.CookieCacheCompact, nil)
+	c := newClient(t, a.Handler())
+	c.signUp("Ada", "ada@example.com", "correct-horse-1")
+	p := forgedPayload(t, c, st, clock.Now())
+	compact := func(key string) string {
+		e := fmt.Sprint(clock.Now().UnixMilli() + 60_000)
+		mac := hmac.New(sha256.New, []byte(key))
+		mac.Write([]byte(strings.TrimSuffix(string(p), "}") + `,"expiresAt":` + e + "}"))
+		outer := `{"session":` + string(p) + `,"expiresAt":` + e + `,"signature":"` + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)) + `"}`
+		return base64.RawURLEncoding.EncodeToString([]byte(outer))
+	}
+	assert.True(t, honoured(t, c, st, compact(testSecret)), "the secret's")
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(p, &m))
+	delete(m, "updatedAt") // Better Auth's payload schema requires it
+	p, _ = json.Marshal(m)
+	assert.False(t, honoured(t, c, st, compact(testSecret)), "no updatedAt")
+	m["updatedAt"] = clock.Now().UnixMilli()
+	p, _ = json.Marshal(m)
+	assert.False(t, honoured(t, c, st, compact(testSecret+"x")), "another secret's")
+}
+
+func TestCookieCacheForgedJWE(t *testing.T) {
+	a, st, clock := cacheAuth(t, betterauth.CookieCacheJWE, nil)
+	c := newClient(t, a.Handler())
+	c.signUp("Ada", "ada@example.com", "correct-horse-1")
+	p := forgedPayload(t, c, st, clock.Now())
+	now := clock.Now().Unix()
+	claims := strings.TrimSuffix(string(p), "}") + fmt.Sprintf(`,"iat":%d,"exp":%d,"jti":"j"}`, now, now+60)
+	jwe := func(secret string, kid *string) string {
+		k, err := hkdf.Key(sha256.New, []byte(secret), []byte("better-auth-session"), "BetterAuth.js Generated Encryption Key", 64)
+		require.NoError(t, err)
+		tp := sha256.Sum256([]byte(`{"k":"` + base64.RawURLEncoding.EncodeToString(k) + `","kty":"oct"}`))
+		r := jose.Recipient{Algorithm: jose.DIRECT, Key: k, KeyID: base64.RawURLEncoding.EncodeToString(tp[:])}
+		if kid != nil {
+			r.KeyID = *kid
+		}
+		enc, err := jose.NewEncrypter(jose.A256CBC_HS512, r, nil)
+		require.NoError(t, err)
+		obj, err := enc.Encrypt([]byte(claims))
+		require.NoError(t, err)
+		v, err := obj.CompactSerialize()
+		require.NoError(t, err)
+		return v
+	}
+	none, other := "", "not-the-thumbprint"
+	assert.True(t, honoured(t, c, st, jwe(testSecret, nil)), "the secret's key and kid")
+	assert.True(t, honoured(t, c, st, jwe(testSecret, &none)), "no kid: the current secret")
+	assert.False(t, honoured(t, c, st, jwe(testSecret, &other)), "a kid that is not the key's")
+	assert.False(t, honoured(t, c, st, jwe(testSecret+"x", nil)), "another secret's")
+}
+
+// A cache of more than 100 chunks is not written, as in Better Auth.
+func TestCookieCacheTooLarge(t *testing.T) {
+	a, st, _ := cacheAuth(t, betterauth.CookieCacheCompact, nil)
+	c := newClient(t, a.Handler())
+	body := c.signUp("Ada", "ada@example.com", "correct-horse-1")
+	huge := strings.Repeat("n", 300_000) // ~400 KB of base64: 101 chunks
+	_, err := st.UpdateUser(context.Background(), body["user"].(map[string]any)["id"].(string), betterauth.UserUpdate{Name: &huge})
+	require.NoError(t, err)
+	res, _ := getSession(c, st, "?disableCookieCache=true")
+	assert.Equal(t, huge, res.obj(t)["user"].(map[string]any)["name"])
+	for _, sc := range res.setCookies {
+		assert.NotContains(t, sc[:40], cacheCookie+".", "no chunk written")
+	}
+	huge = huge[:280_000] // 95 chunks
+	_, err = st.UpdateUser(context.Background(), body["user"].(map[string]any)["id"].(string), betterauth.UserUpdate{Name: &huge})
+	require.NoError(t, err)
+	res, _ = getSession(c, st, "?disableCookieCache=true")
+	assert.Contains(t, setCookie(res, cacheCookie+".94"), "Max-Age=300")
 }

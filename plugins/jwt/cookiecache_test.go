@@ -2,6 +2,7 @@ package jwt_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -136,5 +137,56 @@ func TestSessionCookieCacheNeedsJWTStrategy(t *testing.T) {
 			Session: betterauth.SessionConfig{CookieCache: cc},
 		})
 		assert.Error(t, err, "%+v", cc)
+	}
+}
+
+// Claims signed by the plugin's key but not as Better Auth writes them.
+func TestSessionCookieCacheClaims(t *testing.T) {
+	ms, err := memstore.New(schema.Schema{}, betterauth.PluginSchemas(jwt.New(jwt.Options{}))...)
+	require.NoError(t, err)
+	c := &clock{t: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	p := jwt.New(jwt.Options{SessionCookieCache: true})
+	off := false
+	a, err := betterauth.New(betterauth.Config{
+		Store: ms, Secret: testSecret, BaseURL: testBaseURL, Now: c.Now, Plugins: []betterauth.Plugin{p},
+		RateLimit: betterauth.RateLimitConfig{Enabled: &off},
+		Session:   betterauth.SessionConfig{CookieCache: betterauth.CookieCacheConfig{Enabled: true, Strategy: betterauth.CookieCacheJWT}},
+	})
+	require.NoError(t, err)
+	session, cache, _ := cacheSignIn(t, a, ms)
+	e := &env{auth: a, h: a.Handler()}
+	_, _, claims := verifyWith(t, e.jwks(t), cache)
+	claims["user"].(map[string]any)["name"] = "Forged"
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		change func(m map[string]any)
+		typ    bool
+		ok     bool
+	}{
+		{"as written", func(map[string]any) {}, true, true},
+		{"no typ", func(map[string]any) {}, false, false},
+		{"another aud", func(m map[string]any) { m["aud"] = testBaseURL }, true, false},
+		{"another sub", func(m map[string]any) { m["sub"] = "someone" }, true, false},
+		{"another sid", func(m map[string]any) { m["sid"] = "another-token" }, true, false},
+		{"no iss", func(m map[string]any) { delete(m, "iss") }, true, false},
+	} {
+		m := map[string]any{}
+		for k, v := range claims {
+			m[k] = v
+		}
+		tc.change(m)
+		var tok string
+		if tc.typ {
+			raw, err := json.Marshal(m)
+			require.NoError(t, err)
+			tok, err = p.CookieCacheSigner().SignCookieCache(ctx, raw)
+			require.NoError(t, err)
+		} else {
+			tok, err = p.Sign(ctx, m)
+			require.NoError(t, err)
+		}
+		body := getSession(t, a, session+"; "+cacheName+"="+tok).Body.String()
+		assert.Equal(t, tc.ok, strings.Contains(body, "Forged"), "%s: %s", tc.name, body)
 	}
 }
