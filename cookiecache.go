@@ -173,9 +173,14 @@ func newCookieCache(cfg CookieCacheConfig, secret, baseURL string) (*cookieCache
 	return c, nil
 }
 
-// cachedSession is a decoded cache.
+// cachedSession is a verified cache.
 type cachedSession struct {
-	sd *SessionData
+	// session and user are the raw JSON objects of the cache (the API
+	// shapes), answered as they are on a hit.
+	session, user []byte
+	// token, sessionExpiresAt and userID are read from them.
+	token            string
+	sessionExpiresAt time.Time
 	// expiresAt is when the cache ends (unix ms).
 	expiresAt int64
 	version   string
@@ -331,34 +336,72 @@ func (a *Auth) decodeCookieCache(ctx context.Context, value string) (*cachedSess
 	if err != nil {
 		return nil, errCookieCache
 	}
-	var outer struct {
-		Session   json.RawMessage `json:"session"`
-		ExpiresAt json.Number     `json:"expiresAt"`
-		Signature string          `json:"signature"`
-	}
-	if err := json.Unmarshal(raw, &outer); err != nil || len(outer.Session) < 2 || outer.ExpiresAt == "" {
+	p, e, sigText, ok := splitCompact(raw)
+	if !ok {
 		return nil, errCookieCache
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(outer.Signature)
+	sig, err := base64.RawURLEncoding.DecodeString(sigText)
 	if err != nil {
 		return nil, errCookieCache
 	}
 	// The signed text is the session member with ,"expiresAt":E before its
 	// closing brace, as JSON.stringify({...session, expiresAt}) writes it.
-	p := bytes.TrimSpace(outer.Session)
-	if p[0] != '{' || p[len(p)-1] != '}' {
-		return nil, errCookieCache
-	}
 	mac := hmac.New(sha256.New, c.secret)
-	mac.Write(appendMember(p, "expiresAt", []byte(outer.ExpiresAt)))
+	mac.Write(appendMember(p, "expiresAt", e))
 	if !hmac.Equal(mac.Sum(nil), sig) {
 		return nil, errCookieCache
 	}
-	exp, err := outer.ExpiresAt.Float64()
-	if err != nil {
+	exp, err := strconv.ParseFloat(string(e), 64)
+	if err != nil || math.IsNaN(exp) || math.IsInf(exp, 0) {
 		return nil, errCookieCache
 	}
 	return a.parseCachePayload(p, &exp, 0)
+}
+
+// splitCompact finds the members of a compact cache's outer object
+// {"session":P,"expiresAt":E,"signature":S}: directly when it is laid out
+// as JSON.stringify writes it (as Better Auth and this library do),
+// otherwise by decoding it.
+func splitCompact(raw []byte) (p, e []byte, sig string, ok bool) {
+	const head, mid, tail = `{"session":`, `,"signature":"`, `"}`
+	if bytes.HasPrefix(raw, []byte(head)) && bytes.HasSuffix(raw, []byte(tail)) {
+		if i := bytes.LastIndex(raw, []byte(mid)); i > 0 {
+			sig := raw[i+len(mid) : len(raw)-len(tail)]
+			if j := bytes.LastIndex(raw[:i], []byte(`,"expiresAt":`)); j > len(head) && bytes.IndexByte(sig, '"') < 0 {
+				p, e := raw[len(head):j], raw[j+len(`,"expiresAt":`):i]
+				if len(p) >= 2 && p[0] == '{' && p[len(p)-1] == '}' && isJSNumber(e) {
+					return p, e, string(sig), true
+				}
+			}
+		}
+	}
+	var outer struct {
+		Session   json.RawMessage `json:"session"`
+		ExpiresAt json.Number     `json:"expiresAt"`
+		Signature string          `json:"signature"`
+	}
+	if err := json.Unmarshal(raw, &outer); err != nil || outer.ExpiresAt == "" {
+		return nil, nil, "", false
+	}
+	p = bytes.TrimSpace(outer.Session)
+	if len(p) < 2 || p[0] != '{' || p[len(p)-1] != '}' {
+		return nil, nil, "", false
+	}
+	return p, []byte(outer.ExpiresAt), outer.Signature, true
+}
+
+// isJSNumber reports whether b is a plain integer or decimal as
+// JSON.stringify writes an epoch in ms.
+func isJSNumber(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for i, c := range b {
+		if !('0' <= c && c <= '9') && !(c == '-' && i == 0) && c != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *cookieCache) verifyHS256(token string) ([]byte, error) {
@@ -411,36 +454,44 @@ func (c *cookieCache) decrypt(token string) ([]byte, error) {
 
 // parseCachePayload reads P ({session, user, updatedAt, version}, plus the
 // JWT claims for the JWT and JWE strategies). compactExp is the compact
-// cache's expiresAt (ms); without it the JWT's exp is checked with
-// tolerance seconds of leeway and becomes the expiry.
+// cache's expiresAt (ms); without it the JWT's exp becomes the expiry. It
+// reads only what the checks need: the session and user are kept as they
+// are, for the answer.
 func (a *Auth) parseCachePayload(p []byte, compactExp *float64, tolerance int64) (*cachedSession, error) {
 	var v struct {
-		Session   map[string]json.RawMessage `json:"session"`
-		User      map[string]json.RawMessage `json:"user"`
-		UpdatedAt *float64                   `json:"updatedAt"`
-		Version   *string                    `json:"version"`
-		Exp       *float64                   `json:"exp"`
-		Nbf       *float64                   `json:"nbf"`
-		Iss       *string                    `json:"iss"`
-		Aud       json.RawMessage            `json:"aud"`
-		Sub       *string                    `json:"sub"`
-		Sid       *string                    `json:"sid"`
+		Session   json.RawMessage `json:"session"`
+		User      json.RawMessage `json:"user"`
+		UpdatedAt *float64        `json:"updatedAt"`
+		Version   *string         `json:"version"`
+		Exp       *float64        `json:"exp"`
+		Nbf       *float64        `json:"nbf"`
+		Iss       *string         `json:"iss"`
+		Aud       json.RawMessage `json:"aud"`
+		Sub       *string         `json:"sub"`
+		Sid       *string         `json:"sid"`
 	}
-	if err := json.Unmarshal(p, &v); err != nil || v.Session == nil || v.User == nil || v.UpdatedAt == nil {
+	if err := json.Unmarshal(p, &v); err != nil || !isObject(v.Session) || !isObject(v.User) || v.UpdatedAt == nil {
 		return nil, errCookieCache
 	}
-	sess, u, err := a.decodeCachedRows(v.Session, v.User)
+	// Better Auth's payload schema: the session's and user's ids, token and
+	// expiry (the other fields are answered as they are).
+	var sess struct {
+		ID, Token, UserID, ExpiresAt string
+	}
+	var u struct{ ID string }
+	if json.Unmarshal(v.Session, &sess) != nil || json.Unmarshal(v.User, &u) != nil ||
+		sess.ID == "" || sess.Token == "" || sess.UserID == "" || u.ID == "" {
+		return nil, errCookieCache
+	}
+	expires, err := time.Parse(time.RFC3339Nano, sess.ExpiresAt)
 	if err != nil {
 		return nil, errCookieCache
 	}
-	cs := &cachedSession{sd: &SessionData{Session: sess, User: u}, version: "1"}
+	cs := &cachedSession{session: v.Session, user: v.User, token: sess.Token, sessionExpiresAt: expires, version: "1"}
 	if v.Version != nil && *v.Version != "" {
 		cs.version = *v.Version
 	}
 	if compactExp != nil {
-		if math.IsNaN(*compactExp) || math.IsInf(*compactExp, 0) {
-			return nil, errCookieCache
-		}
 		cs.expiresAt = int64(*compactExp)
 		return cs, nil
 	}
@@ -463,6 +514,22 @@ func (a *Auth) parseCachePayload(p []byte, compactExp *float64, tolerance int64)
 	}
 	cs.expiresAt = int64(*v.Exp * 1000)
 	return cs, nil
+}
+
+func isObject(raw json.RawMessage) bool { return len(raw) >= 2 && raw[0] == '{' }
+
+// sessionData decodes the cache's session and user, for hooks that need
+// them.
+func (a *Auth) sessionData(cs *cachedSession) (*SessionData, error) {
+	var sm, um map[string]json.RawMessage
+	if json.Unmarshal(cs.session, &sm) != nil || json.Unmarshal(cs.user, &um) != nil {
+		return nil, errCookieCache
+	}
+	s, u, err := a.decodeCachedRows(sm, um)
+	if err != nil {
+		return nil, err
+	}
+	return &SessionData{Session: s, User: u}, nil
 }
 
 func audienceHas(raw json.RawMessage, want string) bool {
@@ -506,7 +573,7 @@ func (a *Auth) decodeCachedRows(sm, um map[string]json.RawMessage) (*Session, *U
 // session_data is valid for token: signature (or decryption), same token,
 // same version, neither the cache nor the session expired. bad reports a
 // cache that is present but not honoured (it is then expired).
-func (a *Auth) cookieCacheHit(r *http.Request, token string) (sd *SessionData, bad bool) {
+func (a *Auth) cookieCacheHit(r *http.Request, token string) (cs *cachedSession, bad bool) {
 	value, ok := a.readChunked(r.Header, a.cookies.sessionData)
 	if !ok {
 		return nil, false
@@ -516,13 +583,35 @@ func (a *Auth) cookieCacheHit(r *http.Request, token string) (sd *SessionData, b
 		return nil, true
 	}
 	now := a.clock()
-	s := cs.sd.Session
-	if subtle.ConstantTimeCompare([]byte(s.Token), []byte(token)) != 1 ||
+	if subtle.ConstantTimeCompare([]byte(cs.token), []byte(token)) != 1 ||
 		cs.version != a.cache.cfg.Version ||
-		cs.expiresAt < now.UnixMilli() || s.ExpiresAt.Before(now) {
+		cs.expiresAt < now.UnixMilli() || cs.sessionExpiresAt.Before(now) {
 		return nil, true
 	}
-	return cs.sd, false
+	return cs, false
+}
+
+// writeCachedSession answers a cache hit: the cached session and user as
+// they are, after the SessionReplyHooks.
+func (a *Auth) writeCachedSession(w http.ResponseWriter, r *http.Request, cs *cachedSession) error {
+	if len(a.hooks.sessionReply) > 0 {
+		sd, err := a.sessionData(cs)
+		if err != nil {
+			return err
+		}
+		return a.writeSessionReply(w, r, sd)
+	}
+	b := make([]byte, 0, len(cs.session)+len(cs.user)+21)
+	b = append(b, `{"session":`...)
+	b = append(b, cs.session...)
+	b = append(b, `,"user":`...)
+	b = append(b, cs.user...)
+	b = append(b, '}')
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	return nil
 }
 
 // setCookieCache writes session_data for sd, as Better Auth's

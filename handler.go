@@ -149,9 +149,9 @@ func (a *Auth) handleGetSession(w http.ResponseWriter, r *http.Request, ri Route
 	} else if token != "" && q.Get("disableCookieCache") == "" {
 		// disableCookieCache is a z.coerce.boolean in Better Auth: any
 		// non-empty value turns the cache off.
-		sd, bad := a.cookieCacheHit(r, token)
-		if sd != nil {
-			return a.writeSessionReply(w, r, sd)
+		cs, bad := a.cookieCacheHit(r, token)
+		if cs != nil {
+			return a.writeCachedSession(w, r, cs)
 		}
 		if bad {
 			a.expireCookie(w, a.cookies.sessionData)
