@@ -459,18 +459,69 @@ func (c *cookieCache) decrypt(token string) ([]byte, error) {
 // are, for the answer.
 func (a *Auth) parseCachePayload(p []byte, compactExp *float64, tolerance int64) (*cachedSession, error) {
 	var v struct {
-		Session   json.RawMessage `json:"session"`
-		User      json.RawMessage `json:"user"`
-		UpdatedAt *float64        `json:"updatedAt"`
-		Version   *string         `json:"version"`
-		Exp       *float64        `json:"exp"`
-		Nbf       *float64        `json:"nbf"`
-		Iss       *string         `json:"iss"`
-		Aud       json.RawMessage `json:"aud"`
-		Sub       *string         `json:"sub"`
-		Sid       *string         `json:"sid"`
+		Session, User, Aud  []byte
+		UpdatedAt, Exp, Nbf *float64
+		Version, Iss, Sub   *string
+		Sid                 *string
+		bad                 bool
 	}
-	if err := json.Unmarshal(p, &v); err != nil || !isObject(v.Session) || !isObject(v.User) || v.UpdatedAt == nil {
+	num := func(raw []byte) *float64 {
+		f, ok := jsonNumber(raw)
+		if !ok {
+			v.bad = true
+			return nil
+		}
+		return &f
+	}
+	str := func(raw []byte) *string {
+		s, ok := jsonString(raw)
+		if !ok {
+			v.bad = true
+			return nil
+		}
+		return &s
+	}
+	// null members read as absent, as encoding/json reads them into pointers.
+	ok := jsonMembers(p, func(name, raw []byte) {
+		isNull := string(raw) == "null"
+		switch string(name) {
+		case "session":
+			v.Session = raw
+		case "user":
+			v.User = raw
+		case "aud":
+			v.Aud = raw
+		case "updatedAt", "exp", "nbf":
+			var f *float64
+			if !isNull {
+				f = num(raw)
+			}
+			switch string(name) {
+			case "updatedAt":
+				v.UpdatedAt = f
+			case "exp":
+				v.Exp = f
+			default:
+				v.Nbf = f
+			}
+		case "version", "iss", "sub", "sid":
+			var x *string
+			if !isNull {
+				x = str(raw)
+			}
+			switch string(name) {
+			case "version":
+				v.Version = x
+			case "iss":
+				v.Iss = x
+			case "sub":
+				v.Sub = x
+			default:
+				v.Sid = x
+			}
+		}
+	})
+	if !ok || v.bad || !isObject(v.Session) || !isObject(v.User) || v.UpdatedAt == nil {
 		return nil, errCookieCache
 	}
 	// Better Auth's payload schema: the session's and user's ids, token and
@@ -479,8 +530,25 @@ func (a *Auth) parseCachePayload(p []byte, compactExp *float64, tolerance int64)
 		ID, Token, UserID, ExpiresAt string
 	}
 	var u struct{ ID string }
-	if json.Unmarshal(v.Session, &sess) != nil || json.Unmarshal(v.User, &u) != nil ||
-		sess.ID == "" || sess.Token == "" || sess.UserID == "" || u.ID == "" {
+	set := func(dst *string, raw []byte) {
+		*dst, _ = jsonString(raw) // not a string: ""
+	}
+	if !jsonMembers(v.Session, func(name, raw []byte) {
+		switch string(name) {
+		case "id":
+			set(&sess.ID, raw)
+		case "token":
+			set(&sess.Token, raw)
+		case "userId":
+			set(&sess.UserID, raw)
+		case "expiresAt":
+			set(&sess.ExpiresAt, raw)
+		}
+	}) || !jsonMembers(v.User, func(name, raw []byte) {
+		if string(name) == "id" {
+			set(&u.ID, raw)
+		}
+	}) || sess.ID == "" || sess.Token == "" || sess.UserID == "" || u.ID == "" {
 		return nil, errCookieCache
 	}
 	expires, err := time.Parse(time.RFC3339Nano, sess.ExpiresAt)

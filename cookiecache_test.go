@@ -468,7 +468,22 @@ func TestCookieCacheForgedCompact(t *testing.T) {
 	delete(m, "updatedAt") // Better Auth's payload schema requires it
 	p, _ = json.Marshal(m)
 	assert.False(t, honoured(t, c, st, compact(testSecret)), "no updatedAt")
+	m["updatedAt"] = "1"
+	p, _ = json.Marshal(m)
+	assert.False(t, honoured(t, c, st, compact(testSecret)), "updatedAt not a number")
 	m["updatedAt"] = clock.Now().UnixMilli()
+	m["version"] = 1
+	p, _ = json.Marshal(m)
+	assert.False(t, honoured(t, c, st, compact(testSecret)), "version not a string")
+	m["version"] = "1"
+	for _, path := range [][2]string{{"session", "id"}, {"session", "userId"}, {"session", "token"}, {"user", "id"}} {
+		obj := m[path[0]].(map[string]any)
+		saved := obj[path[1]]
+		delete(obj, path[1])
+		p, _ = json.Marshal(m)
+		assert.False(t, honoured(t, c, st, compact(testSecret)), "no %s.%s", path[0], path[1])
+		obj[path[1]] = saved
+	}
 	p, _ = json.Marshal(m)
 	assert.False(t, honoured(t, c, st, compact(testSecret+"x")), "another secret's")
 }
