@@ -106,6 +106,8 @@ type CookieCacheSigner interface {
 // CookieCacheSignerProvider is a Plugin that may sign the cookie cache; it
 // returns nil when that option is off.
 type CookieCacheSignerProvider interface {
+	// CookieCacheSigner returns the signer, or nil when the plugin's
+	// option for it is off.
 	CookieCacheSigner() CookieCacheSigner
 }
 
