@@ -1,0 +1,410 @@
+// Package oidctest is an OpenID provider for tests: discovery, JWKS, an
+// authorization endpoint that approves at once as a configured user, a token
+// endpoint (authorization code with PKCE S256 verification, refresh tokens,
+// client_secret_post and client_secret_basic) and userinfo, with ID tokens
+// signed by a real key (ES256, go-jose). It runs on an httptest server and
+// keeps every grant in memory. Tests drive its clock and can make it
+// misbehave (forged signatures, another nonce, the issuer parameter).
+//
+// It exists because the OP libraries at hand either need a storage layer of
+// their own (zitadel/oidc) or do not fit a compatibility test (mockoidc
+// reports expires_in in nanoseconds, has no client_secret_basic and no
+// locking).
+package oidctest
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// User is who the provider signs in as.
+type User struct {
+	Subject       string
+	Email         string
+	EmailVerified bool
+	Name          string
+	Picture       string
+}
+
+// Config sets a Provider up. Zero values take the defaults noted.
+type Config struct {
+	// ClientID and ClientSecret are the one client's credentials
+	// (default "client-id" and "client-secret").
+	ClientID, ClientSecret string
+	// Now is the provider's clock (default time.Now).
+	Now func() time.Time
+	// AccessTTL is expires_in (default one hour).
+	AccessTTL time.Duration
+	// RefreshTTL, when set, is sent as refresh_token_expires_in.
+	RefreshTTL time.Duration
+}
+
+// Request is what an authorization request asked for, as the provider saw it.
+type Request struct {
+	Query url.Values
+}
+
+// TokenCall is one call of the token endpoint, as the provider saw it.
+type TokenCall struct {
+	GrantType string
+	// AuthMethod is "client_secret_post" or "client_secret_basic".
+	AuthMethod string
+	Form       url.Values
+}
+
+type grant struct {
+	user          User
+	scope         string
+	nonce         string
+	challenge     string
+	redirectURI   string
+	used          bool
+	accessExpires time.Time
+}
+
+// Provider is a running test OpenID provider.
+type Provider struct {
+	srv *httptest.Server
+	cfg Config
+	key *ecdsa.PrivateKey
+	kid string
+
+	mu       sync.Mutex
+	user     User
+	codes    map[string]*grant
+	access   map[string]*grant
+	refresh  map[string]*grant
+	requests []Request
+	tokens   []TokenCall
+	// misbehaviour
+	forge        bool
+	nonce        *string
+	sendIss      string
+	idTokenEmail bool
+	noIDToken    bool
+	userinfoSub  string
+}
+
+// New starts a provider; it stops with the test.
+func New(t interface {
+	Helper()
+	Cleanup(func())
+	Fatalf(string, ...any)
+}, cfg Config) *Provider {
+	t.Helper()
+	if cfg.ClientID == "" {
+		cfg.ClientID = "client-id"
+	}
+	if cfg.ClientSecret == "" {
+		cfg.ClientSecret = "client-secret"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.AccessTTL == 0 {
+		cfg.AccessTTL = time.Hour
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("oidctest: key: %v", err)
+	}
+	p := &Provider{
+		cfg: cfg, key: key, kid: "k1", idTokenEmail: true,
+		codes: map[string]*grant{}, access: map[string]*grant{}, refresh: map[string]*grant{},
+		user: User{Subject: "sub-1", Email: "ada@example.com", EmailVerified: true, Name: "Ada Lovelace"},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
+	mux.HandleFunc("GET /jwks", p.jwks)
+	mux.HandleFunc("GET /authorize", p.authorize)
+	mux.HandleFunc("POST /token", p.token)
+	mux.HandleFunc("GET /userinfo", p.userinfo)
+	p.srv = httptest.NewServer(mux)
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// Issuer is the provider's issuer URL.
+func (p *Provider) Issuer() string { return p.srv.URL }
+
+// DiscoveryURL is the URL of the discovery document.
+func (p *Provider) DiscoveryURL() string { return p.srv.URL + "/.well-known/openid-configuration" }
+
+// Client is an HTTP client that reaches the provider.
+func (p *Provider) Client() *http.Client { return p.srv.Client() }
+
+// ClientID and ClientSecret are the client's credentials.
+func (p *Provider) ClientID() string { return p.cfg.ClientID }
+
+// ClientSecret is the client's secret.
+func (p *Provider) ClientSecret() string { return p.cfg.ClientSecret }
+
+// SetUser makes the next authorizations sign in as u.
+func (p *Provider) SetUser(u User) { p.mu.Lock(); p.user = u; p.mu.Unlock() }
+
+// ForgeIDTokens makes ID tokens signed by a key the JWKS does not hold.
+func (p *Provider) ForgeIDTokens(on bool) { p.mu.Lock(); p.forge = on; p.mu.Unlock() }
+
+// SetNonce puts nonce in ID tokens instead of the requested one (nil:
+// the requested one).
+func (p *Provider) SetNonce(nonce *string) { p.mu.Lock(); p.nonce = nonce; p.mu.Unlock() }
+
+// SendIssuer adds iss=<iss> to the authorization response (RFC 9207);
+// "" sends none.
+func (p *Provider) SendIssuer(iss string) { p.mu.Lock(); p.sendIss = iss; p.mu.Unlock() }
+
+// ProfileInIDToken says whether ID tokens carry email, email_verified,
+// name and picture (default true); without them the client must ask the
+// userinfo endpoint.
+func (p *Provider) ProfileInIDToken(on bool) { p.mu.Lock(); p.idTokenEmail = on; p.mu.Unlock() }
+
+// OmitIDToken makes the token endpoint answer without an id_token.
+func (p *Provider) OmitIDToken(on bool) { p.mu.Lock(); p.noIDToken = on; p.mu.Unlock() }
+
+// UserinfoSubject makes userinfo answer another sub ("" : the user's).
+func (p *Provider) UserinfoSubject(sub string) { p.mu.Lock(); p.userinfoSub = sub; p.mu.Unlock() }
+
+// Requests are the authorization requests seen so far.
+func (p *Provider) Requests() []Request {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.requests)
+}
+
+// TokenCalls are the token endpoint calls seen so far.
+func (p *Provider) TokenCalls() []TokenCall {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.tokens)
+}
+
+func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer":                                p.Issuer(),
+		"authorization_endpoint":                p.srv.URL + "/authorize",
+		"token_endpoint":                        p.srv.URL + "/token",
+		"userinfo_endpoint":                     p.srv.URL + "/userinfo",
+		"jwks_uri":                              p.srv.URL + "/jwks",
+		"response_types_supported":              []string{"code"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"ES256"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "client_secret_basic"},
+		"scopes_supported":                      []string{"openid", "email", "profile", "offline_access"},
+	})
+}
+
+func (p *Provider) jwks(w http.ResponseWriter, _ *http.Request) {
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &p.key.PublicKey, KeyID: p.kid, Algorithm: "ES256", Use: "sig"}}}
+	writeJSON(w, http.StatusOK, set)
+}
+
+func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p.mu.Lock()
+	p.requests = append(p.requests, Request{Query: q})
+	p.mu.Unlock()
+	if q.Get("response_type") != "code" || q.Get("client_id") != p.cfg.ClientID || q.Get("redirect_uri") == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		return
+	}
+	if m := q.Get("code_challenge_method"); m != "" && m != "S256" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "S256 only"})
+		return
+	}
+	code := random()
+	p.mu.Lock()
+	p.codes[code] = &grant{user: p.user, scope: q.Get("scope"), nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), redirectURI: q.Get("redirect_uri")}
+	iss := p.sendIss
+	p.mu.Unlock()
+	to, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		return
+	}
+	rq := to.Query()
+	rq.Set("code", code)
+	if s := q.Get("state"); s != "" {
+		rq.Set("state", s)
+	}
+	if iss != "" {
+		rq.Set("iss", iss)
+	}
+	to.RawQuery = rq.Encode()
+	http.Redirect(w, r, to.String(), http.StatusFound)
+}
+
+// tokenError answers an OAuth error.
+func tokenError(w http.ResponseWriter, status int, code, desc string) {
+	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+}
+
+func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		tokenError(w, http.StatusBadRequest, "invalid_request", "form")
+		return
+	}
+	f := r.PostForm
+	method, id, secret := "client_secret_post", f.Get("client_id"), f.Get("client_secret")
+	if u, pw, ok := r.BasicAuth(); ok {
+		method = "client_secret_basic"
+		id, _ = url.QueryUnescape(u)
+		secret, _ = url.QueryUnescape(pw)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tokens = append(p.tokens, TokenCall{GrantType: f.Get("grant_type"), AuthMethod: method, Form: f})
+	if subtle.ConstantTimeCompare([]byte(id), []byte(p.cfg.ClientID)) != 1 || subtle.ConstantTimeCompare([]byte(secret), []byte(p.cfg.ClientSecret)) != 1 {
+		tokenError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+		return
+	}
+	var g *grant
+	switch f.Get("grant_type") {
+	case "authorization_code":
+		g = p.codes[f.Get("code")]
+		if g == nil || g.used {
+			tokenError(w, http.StatusBadRequest, "invalid_grant", "unknown or used code")
+			return
+		}
+		g.used = true
+		if f.Get("redirect_uri") != g.redirectURI {
+			tokenError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri differs")
+			return
+		}
+		if g.challenge != "" {
+			sum := sha256.Sum256([]byte(f.Get("code_verifier")))
+			if base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
+				tokenError(w, http.StatusBadRequest, "invalid_grant", "PKCE verification failed")
+				return
+			}
+		}
+	case "refresh_token":
+		g = p.refresh[f.Get("refresh_token")]
+		if g == nil {
+			tokenError(w, http.StatusBadRequest, "invalid_grant", "unknown refresh token")
+			return
+		}
+		delete(p.refresh, f.Get("refresh_token"))
+	default:
+		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", f.Get("grant_type"))
+		return
+	}
+	now := p.cfg.Now()
+	at, rt := random(), random()
+	ng := *g
+	ng.accessExpires = now.Add(p.cfg.AccessTTL)
+	p.access[at], p.refresh[rt] = &ng, &ng
+	out := map[string]any{
+		"access_token": at, "refresh_token": rt, "token_type": "Bearer",
+		"expires_in": int(p.cfg.AccessTTL / time.Second), "scope": g.scope,
+	}
+	if p.cfg.RefreshTTL > 0 {
+		out["refresh_token_expires_in"] = int(p.cfg.RefreshTTL / time.Second)
+	}
+	if strings.Contains(" "+g.scope+" ", " openid ") && !p.noIDToken {
+		idt, err := p.idToken(g, now)
+		if err != nil {
+			tokenError(w, http.StatusInternalServerError, "server_error", err.Error())
+			return
+		}
+		out["id_token"] = idt
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// idToken signs g's ID token; the caller holds mu.
+func (p *Provider) idToken(g *grant, now time.Time) (string, error) {
+	key := p.key
+	if p.forge {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return "", err
+		}
+		key = k
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader(jose.HeaderKey("kid"), p.kid))
+	if err != nil {
+		return "", fmt.Errorf("oidctest: signer: %w", err)
+	}
+	claims := map[string]any{
+		"iss": p.Issuer(), "sub": g.user.Subject, "aud": p.cfg.ClientID,
+		"iat": now.Unix(), "exp": now.Add(p.cfg.AccessTTL).Unix(),
+	}
+	nonce := g.nonce
+	if p.nonce != nil {
+		nonce = *p.nonce
+	}
+	if nonce != "" {
+		claims["nonce"] = nonce
+	}
+	if p.idTokenEmail {
+		maps.Copy(claims, profile(g.user))
+	}
+	return jwt.Signed(signer).Claims(claims).Serialize()
+}
+
+func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	p.mu.Lock()
+	g := p.access[tok]
+	sub := p.userinfoSub
+	p.mu.Unlock()
+	if !ok || g == nil || !p.cfg.Now().Before(g.accessExpires) {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+		return
+	}
+	out := map[string]any{"sub": g.user.Subject}
+	if sub != "" {
+		out["sub"] = sub
+	}
+	maps.Copy(out, profile(g.user))
+	writeJSON(w, http.StatusOK, out)
+}
+
+// profile is the user's claims beyond sub; empty ones are left out.
+func profile(u User) map[string]any {
+	out := map[string]any{}
+	if u.Email != "" {
+		out["email"] = u.Email
+		out["email_verified"] = u.EmailVerified
+	}
+	if u.Name != "" {
+		out["name"] = u.Name
+	}
+	if u.Picture != "" {
+		out["picture"] = u.Picture
+	}
+	return out
+}
+
+func random() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
