@@ -315,3 +315,17 @@ func (e *env) noUser(email string) {
 	_, err := e.store.GetUserByEmail(context.Background(), email)
 	require.ErrorIs(e.t, err, betterauth.ErrNotFound)
 }
+
+// setupOpts is a setup with plugin options.
+func setupOpts(f func(*social.Options)) setup {
+	var s setup
+	f(&s.opts)
+	return s
+}
+
+// serve runs one raw request through the handler.
+func serve(e *env, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
