@@ -100,6 +100,8 @@ type Provider struct {
 	idTokenEmail bool
 	noIDToken    bool
 	userinfoSub  string
+	failDisc     bool
+	discCalls    int
 }
 
 // New starts a provider; it stops with the test.
@@ -195,7 +197,21 @@ func (p *Provider) TokenCalls() []TokenCall {
 	return slices.Clone(p.tokens)
 }
 
+// FailDiscovery makes the discovery document answer 503.
+func (p *Provider) FailDiscovery(on bool) { p.mu.Lock(); p.failDisc = on; p.mu.Unlock() }
+
+// DiscoveryCalls is how often the discovery document was asked for.
+func (p *Provider) DiscoveryCalls() int { p.mu.Lock(); defer p.mu.Unlock(); return p.discCalls }
+
 func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
+	p.mu.Lock()
+	p.discCalls++
+	fail := p.failDisc
+	p.mu.Unlock()
+	if fail {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"issuer":                                p.Issuer(),
 		"authorization_endpoint":                p.srv.URL + "/authorize",

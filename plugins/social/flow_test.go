@@ -14,6 +14,8 @@ import (
 
 	"github.com/go-betterauth/betterauth"
 	"github.com/go-betterauth/betterauth/internal/oidctest"
+	"github.com/go-betterauth/betterauth/plugins/social"
+	"github.com/go-betterauth/betterauth/plugins/social/oidc"
 )
 
 var alnum32 = regexp.MustCompile(`^[A-Za-z0-9]{32}$`)
@@ -206,4 +208,60 @@ func TestAccountByKeyNotEmail(t *testing.T) {
 	require.Equal(t, http.StatusFound, c.signIn(nil).Code)
 	require.Equal(t, "ada@example.com", c.sessionEmail())
 	e.noUser("new@example.com")
+}
+
+// "openid" is not asked for twice.
+func TestOpenIDScopeOnce(t *testing.T) {
+	e := newEnv(t, setup{oidc: func(c *oidc.Config) { c.Scopes = []string{"email"} }})
+	u, err := url.Parse(e.client().startSignIn(map[string]any{"scopes": []string{"profile", "openid"}}))
+	require.NoError(t, err)
+	require.Equal(t, "profile openid email", u.Query().Get("scope"))
+}
+
+// Discovery runs once it succeeds; a provider whose discovery fails is
+// unknown until it succeeds, as Better Auth's retried discovery.
+func TestDiscoveryRetried(t *testing.T) {
+	e := newEnv(t, setup{})
+	e.op.FailDiscovery(true)
+	c := e.client()
+	r := c.post("/sign-in/social", map[string]any{"provider": "oidc"})
+	require.Equal(t, http.StatusNotFound, r.Code)
+	require.Equal(t, "PROVIDER_NOT_FOUND", r.str("code"))
+	e.op.FailDiscovery(false)
+	require.Equal(t, testBaseURL, c.signIn(nil).location())
+	require.Equal(t, testBaseURL, e.client().signIn(nil).location())
+	require.Equal(t, 2, e.op.DiscoveryCalls())
+}
+
+// The provider's options: client_secret_basic, no PKCE, no nonce.
+func TestProviderOptions(t *testing.T) {
+	e := newEnv(t, setup{oidc: func(c *oidc.Config) { c.BasicAuth, c.DisablePKCE, c.DisableNonce = true, true, true }})
+	c := e.client()
+	u, err := url.Parse(c.startSignIn(nil))
+	require.NoError(t, err)
+	require.False(t, u.Query().Has("code_challenge"))
+	require.False(t, u.Query().Has("nonce"))
+	require.Equal(t, testBaseURL, c.do(http.MethodGet, c.authorize(u.String()), nil).location())
+	calls := e.op.TokenCalls()
+	require.Equal(t, "client_secret_basic", calls[0].AuthMethod)
+	require.False(t, calls[0].Form.Has("code_verifier"))
+}
+
+// New refuses incomplete configurations and duplicate providers.
+func TestNewRefusals(t *testing.T) {
+	for _, c := range []oidc.Config{
+		{ClientID: "c", DiscoveryURL: "http://x"},
+		{ProviderID: "p", DiscoveryURL: "http://x"},
+		{ProviderID: "p", ClientID: "c"},
+		{ProviderID: "p", ClientID: "c", AuthorizationURL: "http://x/a"},
+	} {
+		_, err := oidc.New(c)
+		require.ErrorIs(t, err, oidc.ErrConfig)
+	}
+	p, err := oidc.New(oidc.Config{ProviderID: "p", ClientID: "c", AuthorizationURL: "http://x/a", TokenURL: "http://x/t"})
+	require.NoError(t, err)
+	_, err = social.New(social.Options{Providers: []social.Provider{p, p}})
+	require.ErrorIs(t, err, social.ErrDuplicateProvider)
+	_, err = social.New(social.Options{Providers: []social.Provider{nil}})
+	require.Error(t, err)
 }

@@ -3,6 +3,7 @@ package social_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -108,6 +109,8 @@ func TestUnverifiedProviderEmail(t *testing.T) {
 		require.Equal(t, testBaseURL, c.signIn(nil).location())
 		require.Equal(t, "ada@example.com", c.sessionEmail())
 		require.False(t, e.user("ada@example.com").EmailVerified)
+		require.Equal(t, testBaseURL, e.client().signIn(nil).location())
+		require.False(t, e.user("ada@example.com").EmailVerified, "an unverified answer verifies nothing")
 		e.op.SetUser(oidctest.User{Subject: "s", Email: "ada@example.com", EmailVerified: true, Name: "Ada"})
 		require.Equal(t, testBaseURL, e.client().signIn(nil).location())
 		require.True(t, e.user("ada@example.com").EmailVerified)
@@ -287,7 +290,15 @@ func TestSignInPipeline(t *testing.T) {
 // failingStore fails account reads when told to.
 type failingStore struct {
 	betterauth.Store
-	fail atomic.Bool
+	fail   atomic.Bool
+	orphan atomic.Bool
+}
+
+func (s *failingStore) GetUserByID(ctx context.Context, id string) (*betterauth.User, error) {
+	if s.orphan.Load() {
+		return nil, fmt.Errorf("gone: %w", betterauth.ErrNotFound)
+	}
+	return s.Store.GetUserByID(ctx, id)
 }
 
 func (s *failingStore) GetAccount(ctx context.Context, providerID, accountID string) (*betterauth.Account, error) {
@@ -308,6 +319,19 @@ func TestStoreFailure(t *testing.T) {
 	r := c.do(http.MethodGet, cb, nil)
 	require.Equal(t, http.StatusServiceUnavailable, r.Code, r.Body.String())
 	require.Empty(t, r.location())
+}
+
+// An account whose user is gone (a database without foreign keys) is
+// refused with unable_to_link_account, as Better Auth's orphaned account.
+func TestOrphanedAccount(t *testing.T) {
+	fs := &failingStore{Store: backends[0].new(t)}
+	e := build(t, fs, setup{})
+	require.Equal(t, testBaseURL, e.client().signIn(nil).location())
+	fs.orphan.Store(true)
+	c := e.client()
+	require.Equal(t, "unable_to_link_account", c.signIn(nil).errorCode(t))
+	fs.orphan.Store(false)
+	requireNoSession(t, e, c)
 }
 
 // Provider tokens, the code, the client secret and the state never reach

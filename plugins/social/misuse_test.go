@@ -2,9 +2,12 @@ package social_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,15 +129,24 @@ func TestStoredStateDamage(t *testing.T) {
 	cb := c.authorize(c.startSignIn(map[string]any{"errorCallbackURL": "/oops"}))
 	state, _ := url.Parse(cb)
 	id := "auth-state:" + state.Query().Get("state")
+	cookie := c.cookies[stateCookie]
 	v, err := e.store.GetVerification(ctx, id)
 	require.NoError(t, err)
 	for _, tc := range []struct{ value, want string }{
 		{strings.Replace(v.Value, `"oauthState":"`, `"oauthState":"x`, 1), "/oops?error=state_mismatch"},
 		{strings.Replace(v.Value, `"codeVerifier"`, `"codeVerifierX"`, 1), testBaseURL + "/api/auth/error?error=internal_server_error"},
 		{"not json", testBaseURL + "/api/auth/error?error=internal_server_error"},
+		// A nonce-bound provider, but the flow carries no nonce.
+		{regexp.MustCompile(`"idTokenNonce":"[A-Za-z0-9]+",`).ReplaceAllString(v.Value, ""), "/oops?error=nonce_binding_missing"},
+		// A link-social flow (not built yet) is refused, never a sign-in.
+		{strings.Replace(v.Value, `"expiresAt"`, `"link":{"userId":"u1","email":"ada@example.com"},"expiresAt"`, 1), "/oops?error=unable_to_link_account"},
+		// The row lives on, but the state's own expiresAt has passed.
+		{regexp.MustCompile(`"expiresAt":\d+`).ReplaceAllString(v.Value, fmt.Sprintf(`"expiresAt":%d`, e.clock.Now().UnixMilli()-1)), "/oops?error=state_mismatch"},
 	} {
-		_, err := e.store.ConsumeVerification(ctx, id)
-		require.NoError(t, err)
+		if _, err := e.store.ConsumeVerification(ctx, id); err != nil {
+			require.ErrorIs(t, err, betterauth.ErrNotFound) // a case that passed the state took it
+		}
+		c.cookies[stateCookie] = cookie
 		require.NoError(t, e.store.CreateVerification(ctx, &betterauth.Verification{Identifier: id, Value: tc.value, ExpiresAt: e.clock.Now().Add(time.Minute)}))
 		r := c.do(http.MethodGet, cb, nil)
 		require.Equal(t, tc.want, r.location())
@@ -209,6 +221,14 @@ func TestCallbackMisuse(t *testing.T) {
 			require.Equal(t, "/oops?error=unable_to_get_user_info", c.do(http.MethodGet, cb, nil).location())
 			requireNoSession(t, e, c)
 		})
+		t.Run("no subject", func(t *testing.T) {
+			e.op.SetUser(oidctest.User{Subject: " ", Email: "nosub@example.com", EmailVerified: true})
+			defer e.op.SetUser(oidctest.User{Subject: "sub-1", Email: "ada@example.com", EmailVerified: true, Name: "Ada Lovelace"})
+			c, cb := start()
+			require.Equal(t, "/oops?error=unable_to_get_user_info", c.do(http.MethodGet, cb, nil).location())
+			requireNoSession(t, e, c)
+			e.noUser("nosub@example.com")
+		})
 		t.Run("no email", func(t *testing.T) {
 			e.op.SetUser(oidctest.User{Subject: "no-mail", Name: "Nobody"})
 			defer e.op.SetUser(oidctest.User{Subject: "sub-1", Email: "ada@example.com", EmailVerified: true, Name: "Ada Lovelace"})
@@ -236,4 +256,33 @@ func TestCallbackPost(t *testing.T) {
 	require.Equal(t, "/api/auth/callback/oidc", to.Path)
 	require.Equal(t, url.Values{"code": form["code"], "state": form["state"]}, to.Query())
 	require.Equal(t, testBaseURL, c.do(http.MethodGet, to.String(), nil).location())
+}
+
+// racingStore lets a state row be found but takes it away before the
+// callback consumes it, as a concurrent callback with the same state would.
+type racingStore struct {
+	betterauth.Store
+	race atomic.Bool
+}
+
+func (s *racingStore) ConsumeVerification(ctx context.Context, identifier string) (*betterauth.Verification, error) {
+	if s.race.Load() {
+		if _, err := s.Store.ConsumeVerification(ctx, identifier); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("taken: %w", betterauth.ErrNotFound)
+	}
+	return s.Store.ConsumeVerification(ctx, identifier)
+}
+
+// Of two callbacks with one state, only the one that takes the row signs
+// in: the state is single use even when both found it.
+func TestStateTakenMeanwhile(t *testing.T) {
+	rs := &racingStore{Store: backends[0].new(t)}
+	e := build(t, rs, setup{})
+	c := e.client()
+	cb := c.authorize(c.startSignIn(map[string]any{"errorCallbackURL": "/oops"}))
+	rs.race.Store(true)
+	require.Equal(t, "/oops?error=state_mismatch", c.do(http.MethodGet, cb, nil).location())
+	requireNoSession(t, e, c)
 }
