@@ -210,7 +210,11 @@ func (p *Plugin) handleCallback(w http.ResponseWriter, r *http.Request, _ better
 		return fail("unable_to_get_user_info", "")
 	}
 	if d.Link != nil {
-		return fail("unable_to_link_account", "") // link-social is not built yet
+		if err := p.linkAccount(ctx, pr.ID(), d.Link, info, tokens); err != nil {
+			return p.fail(w, r, err, errURL)
+		}
+		http.Redirect(w, r, d.CallbackURL, http.StatusFound)
+		return nil
 	}
 	if info.Email == "" {
 		p.auth.Logger().ErrorContext(ctx, "social: the provider did not return an email", "provider", pr.ID())

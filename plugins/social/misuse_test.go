@@ -138,7 +138,7 @@ func TestStoredStateDamage(t *testing.T) {
 		{"not json", testBaseURL + "/api/auth/error?error=internal_server_error"},
 		// A nonce-bound provider, but the flow carries no nonce.
 		{regexp.MustCompile(`"idTokenNonce":"[A-Za-z0-9]+",`).ReplaceAllString(v.Value, ""), "/oops?error=nonce_binding_missing"},
-		// A link-social flow (not built yet) is refused, never a sign-in.
+		// A link to a user that does not exist is refused, never a sign-in.
 		{strings.Replace(v.Value, `"expiresAt"`, `"link":{"userId":"u1","email":"ada@example.com"},"expiresAt"`, 1), "/oops?error=unable_to_link_account"},
 		// The row lives on, but the state's own expiresAt has passed.
 		{regexp.MustCompile(`"expiresAt":\d+`).ReplaceAllString(v.Value, fmt.Sprintf(`"expiresAt":%d`, e.clock.Now().UnixMilli()-1)), "/oops?error=state_mismatch"},

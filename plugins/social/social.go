@@ -19,6 +19,10 @@
 //     two-factor and other BeforeSignIn hooks see it) and a redirect;
 //     failures redirect with Better Auth's ?error= codes to the
 //     errorCallbackURL or <baseURL>/error.
+//   - POST /link-social: the same flow for a signed-in user, whose callback
+//     links the provider's account to that user (same email unless
+//     AllowDifferentEmails, a trusted provider or a verified email, the
+//     starting session still alive) instead of signing in.
 //   - GET /list-accounts and POST /unlink-account.
 //
 // Accounts are written as Better Auth writes them (providerId, accountId =
@@ -29,8 +33,8 @@
 // verified; otherwise the callback answers error=account_not_linked.
 //
 // docs/social.md lists the facts this follows and what is not built yet
-// (the cookie state strategy, idToken sign-in, link-social,
-// get-access-token, refresh-token, account-info).
+// (the cookie state strategy, idToken sign-in, get-access-token,
+// refresh-token, account-info).
 package social
 
 import (
@@ -60,6 +64,13 @@ type Options struct {
 	// email is not verified (accountLinking.requireLocalEmailVerified:
 	// false). Better Auth's default refuses it, since v1.6.11's fix.
 	LinkUnverifiedLocalUsers bool
+	// AllowDifferentEmails lets link-social link a provider account whose
+	// email is not the user's (accountLinking.allowDifferentEmails).
+	AllowDifferentEmails bool
+	// UpdateUserInfoOnLink copies the provider's name and image onto the
+	// user when link-social links an account
+	// (accountLinking.updateUserInfoOnLink).
+	UpdateUserInfoOnLink bool
 	// AllowUnlinkingAll lets a user unlink their last account.
 	AllowUnlinkingAll bool
 	// KeepTokensOnSignIn leaves a linked account's tokens as they are at
@@ -120,6 +131,7 @@ func (p *Plugin) Routes() []betterauth.Route {
 		{Method: http.MethodPost, Path: "/sign-in/social", Handle: p.handleSignInSocial},
 		{Method: http.MethodGet, Path: "/callback/{id}", Handle: p.handleCallback},
 		{Method: http.MethodPost, Path: "/callback/{id}", Form: true, Handle: p.handleCallbackPost},
+		{Method: http.MethodPost, Path: "/link-social", Access: betterauth.AccessSession, Handle: p.handleLinkSocial},
 		{Method: http.MethodGet, Path: "/list-accounts", Access: betterauth.AccessSession, Handle: p.handleListAccounts},
 		{Method: http.MethodPost, Path: "/unlink-account", Access: betterauth.AccessFreshSession, Handle: p.handleUnlinkAccount},
 	}
