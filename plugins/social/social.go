@@ -24,6 +24,8 @@
 //     AllowDifferentEmails, a trusted provider or a verified email, the
 //     starting session still alive) instead of signing in.
 //   - GET /list-accounts and POST /unlink-account.
+//   - POST /get-access-token (refreshing a token that expires within 5 s),
+//     POST /refresh-token and GET /account-info, for the caller's accounts.
 //
 // Accounts are written as Better Auth writes them (providerId, accountId =
 // the provider's subject, tokens and expiries, scope comma-joined; tokens
@@ -33,8 +35,7 @@
 // verified; otherwise the callback answers error=account_not_linked.
 //
 // docs/social.md lists the facts this follows and what is not built yet
-// (the cookie state strategy, idToken sign-in, get-access-token,
-// refresh-token, account-info).
+// (the cookie state strategy, idToken sign-in, the named providers).
 package social
 
 import (
@@ -133,6 +134,9 @@ func (p *Plugin) Routes() []betterauth.Route {
 		{Method: http.MethodPost, Path: "/callback/{id}", Form: true, Handle: p.handleCallbackPost},
 		{Method: http.MethodPost, Path: "/link-social", Access: betterauth.AccessSession, Handle: p.handleLinkSocial},
 		{Method: http.MethodGet, Path: "/list-accounts", Access: betterauth.AccessSession, Handle: p.handleListAccounts},
+		{Method: http.MethodPost, Path: "/get-access-token", Access: betterauth.AccessSession, Handle: p.handleGetAccessToken},
+		{Method: http.MethodPost, Path: "/refresh-token", Access: betterauth.AccessSession, Handle: p.handleRefreshToken},
+		{Method: http.MethodGet, Path: "/account-info", Access: betterauth.AccessSession, Handle: p.handleAccountInfo},
 		{Method: http.MethodPost, Path: "/unlink-account", Access: betterauth.AccessFreshSession, Handle: p.handleUnlinkAccount},
 	}
 }
