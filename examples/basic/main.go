@@ -7,7 +7,8 @@
 //
 //	GET  /             the page
 //	GET  /api/me       the signed-in user and session (401 without one)
-//	GET  /api/config   {"twoFactor": bool}: which optional parts the page shows
+//	GET  /api/config   {"twoFactor": bool, "socialProviders": [id, ...]}: which
+//	                   optional parts the page shows
 //	POST /example/qr   with BETTER_AUTH_TWO_FACTOR only: the body, an
 //	                   otpauth://totp/ URI (at most 1 KiB), as a QR code
 //	                   (image/png); 400 for anything else
@@ -54,6 +55,16 @@
 //	BETTER_AUTH_TWO_FACTOR       "true" enables the two-factor plugin with Better Auth's defaults (TOTP, backup
 //	                             codes, trusted devices) and one-time codes through the development mailer (the
 //	                             migrations at startup create the twoFactor table and user.twoFactorEnabled)
+//	OIDC_DISCOVERY_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET  all set: sign-in with one generic OpenID
+//	                             provider, configured exactly as Better Auth's genericOAuth({config:
+//	                             [{providerId, discoveryUrl, clientId, clientSecret}]}) with every other option
+//	                             at its default; its redirect URI is $BETTER_AUTH_URL/api/auth/callback/<id>
+//	OIDC_PROVIDER_ID             that provider's id (default "oidc")
+//	GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET  both set: sign-in with GitHub (callback /api/auth/callback/github)
+//
+// Some but not all of a provider's variables is an error at startup. With a
+// provider, the page shows a "Sign in with <id>" button per provider and the
+// signed-in user's linked accounts.
 //
 // Without BETTER_AUTH_SECRET the example runs in development mode: it signs
 // with Better Auth's public development secret (with a warning), listens on
@@ -182,6 +193,14 @@ func run(ctx context.Context, logger *slog.Logger) error {
 			},
 		}))
 	}
+	socialPlugin, socialProviders, err := socialFromEnv()
+	if err != nil {
+		return err
+	}
+	if socialPlugin != nil {
+		plugins = append(plugins, socialPlugin)
+		logger.Info("basic: social sign-in", "providers", strings.Join(socialProviders, ","))
+	}
 	exts := betterauth.PluginSchemas(plugins...)
 	rateLimitStorage := os.Getenv("BETTER_AUTH_RATE_LIMIT_STORAGE")
 	switch rateLimitStorage {
@@ -309,7 +328,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 	mux.HandleFunc("GET /api/config", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
-		_ = json.NewEncoder(w).Encode(map[string]bool{"twoFactor": twoFactor})
+		_ = json.NewEncoder(w).Encode(map[string]any{"twoFactor": twoFactor, "socialProviders": append([]string{}, socialProviders...)})
 	})
 	if twoFactor {
 		mux.HandleFunc("POST /example/qr", qrCode)

@@ -632,7 +632,7 @@ func TestExampleTwoFactor(t *testing.T) {
 			require.NoError(t, err)
 			cfg, _ := io.ReadAll(res.Body)
 			res.Body.Close()
-			assert.JSONEq(t, `{"twoFactor":true}`, string(cfg), "the page learns that two-factor is on")
+			assert.JSONEq(t, `{"twoFactor":true,"socialProviders":[]}`, string(cfg), "the page learns that two-factor is on")
 
 			status, body, _ := tc.post("/api/auth/sign-up/email", map[string]any{"name": "Two", "email": email, "password": password})
 			require.Equal(t, 200, status, "%v", body)
@@ -771,5 +771,5 @@ func TestExampleQRCode(t *testing.T) {
 	require.NoError(t, err)
 	cfg, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	assert.JSONEq(t, `{"twoFactor":false}`, string(cfg))
+	assert.JSONEq(t, `{"twoFactor":false,"socialProviders":[]}`, string(cfg))
 }
