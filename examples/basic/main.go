@@ -61,6 +61,7 @@
 //	                             at its default; its redirect URI is $BETTER_AUTH_URL/api/auth/callback/<id>
 //	OIDC_PROVIDER_ID             that provider's id (default "oidc")
 //	GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET  both set: sign-in with GitHub (callback /api/auth/callback/github)
+//	GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET  both set: sign-in with Google (callback /api/auth/callback/google)
 //
 // Some but not all of a provider's variables is an error at startup. With a
 // provider, the page shows a "Sign in with <id>" button per provider and the

@@ -6,10 +6,11 @@ import (
 
 	"github.com/go-betterauth/betterauth/plugins/social"
 	"github.com/go-betterauth/betterauth/plugins/social/github"
+	"github.com/go-betterauth/betterauth/plugins/social/google"
 	"github.com/go-betterauth/betterauth/plugins/social/oidc"
 )
 
-// socialFromEnv builds the social plugin from OIDC_* and GITHUB_* (see the
+// socialFromEnv builds the social plugin from OIDC_*, GITHUB_* and GOOGLE_* (see the
 // package documentation): nil, and no ids, when no provider is configured.
 // A provider given only part of its variables is an error, not silently
 // left out.
@@ -34,6 +35,15 @@ func socialFromEnv() (*social.Plugin, []string, error) {
 		return nil, nil, err
 	} else if on {
 		p, err := github.New(github.Config{ClientID: os.Getenv("GITHUB_CLIENT_ID"), ClientSecret: os.Getenv("GITHUB_CLIENT_SECRET")})
+		if err != nil {
+			return nil, nil, err
+		}
+		providers = append(providers, p)
+	}
+	if on, err := allOrNone("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"); err != nil {
+		return nil, nil, err
+	} else if on {
+		p, err := google.New(google.Config{ClientID: os.Getenv("GOOGLE_CLIENT_ID"), ClientSecret: os.Getenv("GOOGLE_CLIENT_SECRET")})
 		if err != nil {
 			return nil, nil, err
 		}

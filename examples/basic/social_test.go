@@ -94,21 +94,23 @@ func TestExampleSocialPartialEnv(t *testing.T) {
 	for _, env := range []map[string]string{
 		{"OIDC_DISCOVERY_URL": "http://127.0.0.1:1/.well-known/openid-configuration", "OIDC_CLIENT_ID": "c"},
 		{"GITHUB_CLIENT_ID": "c"},
+		{"GOOGLE_CLIENT_SECRET": "s"},
 	} {
 		t.Setenv("PORT", freePort(t))
 		t.Setenv("DATABASE_URL", "")
-		for _, k := range []string{"OIDC_DISCOVERY_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"} {
+		for _, k := range []string{"OIDC_DISCOVERY_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"} {
 			t.Setenv(k, env[k])
 		}
 		err := run(context.Background(), slog.New(slog.DiscardHandler))
 		require.Error(t, err)
 		assert.True(t, strings.Contains(err.Error(), "are set but"), err.Error())
 	}
-	// GITHUB_* both set: the page offers GitHub.
-	base := startExample(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_SECRET": "", "GITHUB_CLIENT_ID": "c", "GITHUB_CLIENT_SECRET": "s", "OIDC_DISCOVERY_URL": "", "OIDC_CLIENT_ID": "", "OIDC_CLIENT_SECRET": ""})
+	// GITHUB_* and GOOGLE_* both set: the page offers GitHub and Google.
+	base := startExample(t, map[string]string{"DATABASE_URL": "", "BETTER_AUTH_SECRET": "", "GITHUB_CLIENT_ID": "c", "GITHUB_CLIENT_SECRET": "s",
+		"GOOGLE_CLIENT_ID": "c", "GOOGLE_CLIENT_SECRET": "s", "OIDC_DISCOVERY_URL": "", "OIDC_CLIENT_ID": "", "OIDC_CLIENT_SECRET": ""})
 	res, err := http.Get(base + "/api/config")
 	require.NoError(t, err)
 	cfg, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	assert.JSONEq(t, `{"twoFactor":false,"socialProviders":["github"]}`, string(cfg))
+	assert.JSONEq(t, `{"twoFactor":false,"socialProviders":["github","google"]}`, string(cfg))
 }

@@ -13,9 +13,11 @@
 package oidctest
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -41,6 +43,8 @@ type User struct {
 	EmailVerified bool
 	Name          string
 	Picture       string
+	// Extra claims, in the ID token and at userinfo ("hd", ...).
+	Extra map[string]any
 }
 
 // Config sets a Provider up. Zero values take the defaults noted.
@@ -54,6 +58,8 @@ type Config struct {
 	AccessTTL time.Duration
 	// RefreshTTL, when set, is sent as refresh_token_expires_in.
 	RefreshTTL time.Duration
+	// RS256 signs with an RSA key instead of ES256 (as Google does).
+	RS256 bool
 }
 
 // Request is what an authorization request asked for, as the provider saw it.
@@ -83,7 +89,8 @@ type grant struct {
 type Provider struct {
 	srv *httptest.Server
 	cfg Config
-	key *ecdsa.PrivateKey
+	key crypto.Signer
+	alg jose.SignatureAlgorithm
 	kid string
 
 	mu       sync.Mutex
@@ -123,12 +130,16 @@ func New(t interface {
 	if cfg.AccessTTL == 0 {
 		cfg.AccessTTL = time.Hour
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	alg := jose.ES256
+	if cfg.RS256 {
+		alg = jose.RS256
+	}
+	key, err := newKey(alg)
 	if err != nil {
 		t.Fatalf("oidctest: key: %v", err)
 	}
 	p := &Provider{
-		cfg: cfg, key: key, kid: "k1", idTokenEmail: true,
+		cfg: cfg, key: key, alg: alg, kid: "k1", idTokenEmail: true,
 		codes: map[string]*grant{}, access: map[string]*grant{}, refresh: map[string]*grant{},
 		user: User{Subject: "sub-1", Email: "ada@example.com", EmailVerified: true, Name: "Ada Lovelace"},
 	}
@@ -220,7 +231,7 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 		"jwks_uri":                              p.srv.URL + "/jwks",
 		"response_types_supported":              []string{"code"},
 		"subject_types_supported":               []string{"public"},
-		"id_token_signing_alg_values_supported": []string{"ES256"},
+		"id_token_signing_alg_values_supported": []string{string(p.alg)},
 		"code_challenge_methods_supported":      []string{"S256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "client_secret_basic"},
 		"scopes_supported":                      []string{"openid", "email", "profile", "offline_access"},
@@ -228,7 +239,7 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (p *Provider) jwks(w http.ResponseWriter, _ *http.Request) {
-	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &p.key.PublicKey, KeyID: p.kid, Algorithm: "ES256", Use: "sig"}}}
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: p.key.Public(), KeyID: p.kid, Algorithm: string(p.alg), Use: "sig"}}}
 	writeJSON(w, http.StatusOK, set)
 }
 
@@ -349,13 +360,13 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) idToken(g *grant, now time.Time) (string, error) {
 	key := p.key
 	if p.forge {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		k, err := newKey(p.alg)
 		if err != nil {
 			return "", err
 		}
 		key = k
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: p.alg, Key: key},
 		(&jose.SignerOptions{}).WithType("JWT").WithHeader(jose.HeaderKey("kid"), p.kid))
 	if err != nil {
 		return "", fmt.Errorf("oidctest: signer: %w", err)
@@ -409,7 +420,16 @@ func profile(u User) map[string]any {
 	if u.Picture != "" {
 		out["picture"] = u.Picture
 	}
+	maps.Copy(out, u.Extra)
 	return out
+}
+
+// newKey makes a signing key for alg.
+func newKey(alg jose.SignatureAlgorithm) (crypto.Signer, error) {
+	if alg == jose.RS256 {
+		return rsa.GenerateKey(rand.Reader, 2048)
+	}
+	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 }
 
 func random() string {
