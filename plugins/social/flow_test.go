@@ -265,3 +265,41 @@ func TestNewRefusals(t *testing.T) {
 	_, err = social.New(social.Options{Providers: []social.Provider{nil}})
 	require.Error(t, err)
 }
+
+// A plain OAuth 2.0 provider by explicit URLs (genericOAuth without a
+// discoveryUrl): no openid scope, no nonce, the account keyed by the
+// profile's id, which MapProfileToUser may supply.
+func TestGenericOAuth2(t *testing.T) {
+	for _, mapped := range []bool{false, true} {
+		e := newEnv(t, setup{oidc: func(c *oidc.Config) {
+			issuer := strings.TrimSuffix(c.DiscoveryURL, "/.well-known/openid-configuration")
+			c.DiscoveryURL = ""
+			c.AuthorizationURL, c.TokenURL, c.UserInfoURL = issuer+"/authorize", issuer+"/token", issuer+"/userinfo"
+			c.Scopes, c.Prompt, c.AccessType = []string{"email"}, "login", "offline"
+			c.MapProfileToUser = func(profile map[string]any, u *social.UserInfo) error {
+				if mapped {
+					u.ID, _ = profile["sub"].(string)
+					u.Name = "Mapped " + u.Name
+				}
+				return nil
+			}
+		}})
+		c := e.client()
+		authURL := c.startSignIn(nil)
+		u, err := url.Parse(authURL)
+		require.NoError(t, err)
+		require.Equal(t, "email", u.Query().Get("scope"))
+		require.False(t, u.Query().Has("nonce"))
+		require.Equal(t, "login", u.Query().Get("prompt"))
+		require.Equal(t, "offline", u.Query().Get("access_type"))
+		r := c.do(http.MethodGet, c.authorize(authURL), nil)
+		require.Zero(t, e.op.DiscoveryCalls(), "no discovery")
+		if !mapped {
+			require.Equal(t, "unable_to_get_user_info", r.errorCode(t), "no profile id")
+			continue
+		}
+		require.Equal(t, testBaseURL, r.location())
+		require.Equal(t, "Mapped Ada Lovelace", e.user("ada@example.com").Name)
+		require.Equal(t, "sub-1", e.accounts("ada@example.com")[0].AccountID)
+	}
+}
