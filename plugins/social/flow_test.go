@@ -177,8 +177,8 @@ func TestSignInSocialRefusals(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, r.Code)
 	require.Equal(t, "INVALID_CALLBACK_URL", r.str("code"))
 	r = c.post("/sign-in/social", map[string]any{"provider": "oidc", "idToken": map[string]any{"token": "x"}})
-	require.Equal(t, http.StatusNotFound, r.Code)
-	require.Equal(t, "ID_TOKEN_NOT_SUPPORTED", r.str("code"))
+	require.Equal(t, http.StatusUnauthorized, r.Code)
+	require.Equal(t, "INVALID_TOKEN", r.str("code"))
 }
 
 // Claims may come from the userinfo endpoint only (genericOAuth's

@@ -2,6 +2,7 @@ package social
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,9 +15,16 @@ import (
 // signInBody is POST /sign-in/social's body.
 type signInBody struct {
 	provider, callbackURL, errorURL, newUserURL, loginHint string
-	disableRedirect, idToken                               bool
+	disableRedirect                                        bool
 	requestSignUp                                          *bool
 	scopes                                                 []string
+	idToken                                                *idTokenBody
+}
+
+// idTokenBody is the idToken member: an ID token the client got from the
+// provider itself.
+type idTokenBody struct {
+	token, nonce, accessToken string
 }
 
 func parseSignInBody(b map[string]any) (*signInBody, error) {
@@ -57,7 +65,28 @@ func parseSignInBody(b map[string]any) (*signInBody, error) {
 		}
 	}
 	if v, ok := b["idToken"]; ok && v != nil {
-		out.idToken = true
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, validation("[body.idToken] Invalid input: expected object, received " + jsType(v))
+		}
+		var it idTokenBody
+		fields := []struct {
+			name     string
+			dst      *string
+			required bool
+		}{{"token", &it.token, true}, {"nonce", &it.nonce, false}, {"accessToken", &it.accessToken, false}}
+		for _, f := range fields {
+			s, _, err := betterauth.BodyString(m, f.name, f.required)
+			if err != nil {
+				var ae *betterauth.APIError
+				if errors.As(err, &ae) {
+					ae.Message = strings.Replace(ae.Message, "[body."+f.name+"]", "[body.idToken."+f.name+"]", 1)
+				}
+				return nil, err
+			}
+			*f.dst = s
+		}
+		out.idToken = &it
 	}
 	return &out, nil
 }
@@ -110,14 +139,74 @@ func (p *Plugin) handleSignInSocial(w http.ResponseWriter, r *http.Request, in b
 	if pr == nil {
 		return errProviderNotFound()
 	}
-	if b.idToken {
-		return errIDTokenNotSupported()
+	if b.idToken != nil {
+		return p.signInWithIDToken(w, r, pr, desc, b)
 	}
 	d := stateData{CallbackURL: b.callbackURL, ErrorURL: b.errorURL, NewUserURL: b.newUserURL, RequestSignUp: b.requestSignUp}
 	if d.CallbackURL == "" {
 		d.CallbackURL = p.auth.BaseURL()
 	}
 	return p.redirectToProvider(ctx, w, pr, desc, d, b.scopes, b.loginHint, b.disableRedirect)
+}
+
+// signInWithIDToken is the idToken form of /sign-in/social (mobile apps):
+// the ID token is verified, the user resolved by the same rules as a
+// callback, and the answer is {redirect: false, token, user} with the
+// session cookie, as Better Auth answers it.
+func (p *Plugin) signInWithIDToken(w http.ResponseWriter, r *http.Request, pr Provider, desc Description, b *signInBody) error {
+	ctx := r.Context()
+	v, ok := pr.(IDTokenVerifier)
+	if !ok {
+		return errIDTokenNotSupported()
+	}
+	if err := v.VerifyIDToken(ctx, b.idToken.token, b.idToken.nonce); errors.Is(err, ErrNoIDTokens) {
+		return errIDTokenNotSupported()
+	} else if err != nil {
+		p.auth.Logger().WarnContext(ctx, "social: invalid id token", "provider", pr.ID(), "err", err)
+		return apiError(http.StatusUnauthorized, "INVALID_TOKEN", "Invalid token")
+	}
+	tokens := &Tokens{IDToken: b.idToken.token, AccessToken: b.idToken.accessToken}
+	info, err := pr.UserInfo(ctx, tokens, b.idToken.nonce)
+	if err == nil && strings.TrimSpace(info.ID) == "" {
+		err = errors.New("no subject")
+	}
+	if err != nil {
+		p.auth.Logger().ErrorContext(ctx, "social: failed to get user info", "provider", pr.ID(), "err", err)
+		return apiError(http.StatusUnauthorized, "FAILED_TO_GET_USER_INFO", "Failed to get user info")
+	}
+	if info.Email == "" {
+		p.auth.Logger().ErrorContext(ctx, "social: the provider did not return an email in the id token", "provider", pr.ID())
+		return apiError(http.StatusUnauthorized, "USER_EMAIL_NOT_FOUND", "User email not found")
+	}
+	requestSignUp := b.requestSignUp != nil && *b.requestSignUp
+	u, _, err := p.resolveUser(ctx, pr.ID(), desc, info, tokens, requestSignUp)
+	var fe *flowError
+	if errors.As(err, &fe) {
+		return apiError(http.StatusUnauthorized, "OAUTH_LINK_ERROR", strings.ReplaceAll(fe.code, "_", " "))
+	} else if err != nil {
+		return err
+	}
+	res, err := p.auth.SignIn(ctx, betterauth.SignIn{User: u, Method: SignInMethod, Meta: p.auth.RequestMeta(r), Request: r})
+	if err != nil {
+		return err
+	}
+	for _, c := range res.Cookies {
+		http.SetCookie(w, c)
+	}
+	if res.Challenge != nil {
+		for _, c := range res.Challenge.Cookies {
+			http.SetCookie(w, c)
+		}
+		betterauth.WriteJSON(w, http.StatusOK, res.Challenge.Reply)
+		return nil
+	}
+	p.auth.SetSessionCookie(w, r, res.Session, false)
+	betterauth.WriteJSON(w, http.StatusOK, struct {
+		Redirect bool           `json:"redirect"`
+		Token    string         `json:"token"`
+		User     json.Marshaler `json:"user"`
+	}{false, res.Session.Token, p.auth.UserJSON(res.User)})
+	return nil
 }
 
 // redirectToProvider starts a flow with d and answers {url, redirect}.

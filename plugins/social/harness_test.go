@@ -329,3 +329,5 @@ func serve(e *env, req *http.Request) *httptest.ResponseRecorder {
 	e.h.ServeHTTP(rec, req)
 	return rec
 }
+
+func urlUnescape(s string) (string, error) { return url.QueryUnescape(s) }

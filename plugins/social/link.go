@@ -29,8 +29,8 @@ func (p *Plugin) handleLinkSocial(w http.ResponseWriter, r *http.Request, in bet
 	if pr == nil {
 		return errProviderNotFound()
 	}
-	if b.idToken {
-		return errIDTokenNotSupported()
+	if b.idToken != nil {
+		return errIDTokenNotSupported() // the idToken form of link-social is not built yet
 	}
 	sealed, err := p.auth.Encrypt(linkPurpose, in.Session.Session.Token)
 	if err != nil {

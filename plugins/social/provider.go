@@ -2,6 +2,7 @@ package social
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -27,6 +28,22 @@ type Provider interface {
 	// verification, or a wrong nonce, is an error.
 	UserInfo(ctx context.Context, t *Tokens, nonce string) (*UserInfo, error)
 }
+
+// IDTokenVerifier is a Provider that accepts ID tokens a client got from
+// it directly (a mobile app's Google or Apple sign-in), for the idToken
+// form of /sign-in/social. The plugin then reads the user with UserInfo
+// (Tokens holding the ID token and the client's access token, if any).
+type IDTokenVerifier interface {
+	// VerifyIDToken checks the token's signature, issuer, audience and
+	// expiry, and its nonce when nonce is not "". ErrIDTokenNotSupported
+	// means the provider cannot verify ID tokens (a plain OAuth 2.0
+	// provider, or no JWKS was discovered).
+	VerifyIDToken(ctx context.Context, token, nonce string) error
+}
+
+// ErrNoIDTokens is what VerifyIDToken returns when the provider
+// has no way to verify ID tokens.
+var ErrNoIDTokens = errors.New("social: the provider does not verify ID tokens")
 
 // Refresher is a Provider that can refresh an access token.
 type Refresher interface {

@@ -18,7 +18,9 @@
 //     session through the Auth's sign-in pipeline (Auth.SignIn, so
 //     two-factor and other BeforeSignIn hooks see it) and a redirect;
 //     failures redirect with Better Auth's ?error= codes to the
-//     errorCallbackURL or <baseURL>/error.
+//     errorCallbackURL or <baseURL>/error. The idToken form (a mobile app's
+//     ID token, for providers that are IDTokenVerifiers) signs in at once
+//     and answers {redirect: false, token, user}.
 //   - POST /link-social: the same flow for a signed-in user, whose callback
 //     links the provider's account to that user (same email unless
 //     AllowDifferentEmails, a trusted provider or a verified email, the
@@ -35,7 +37,8 @@
 // verified; otherwise the callback answers error=account_not_linked.
 //
 // docs/social.md lists the facts this follows and what is not built yet
-// (the cookie state strategy, idToken sign-in, the named providers).
+// (the cookie state strategy, the idToken form of link-social, more named
+// providers).
 package social
 
 import (

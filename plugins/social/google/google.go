@@ -187,6 +187,20 @@ func tokens(t *oauth2.Token) *social.Tokens {
 	return out
 }
 
+// VerifyIDToken verifies an ID token a client got from Google (a mobile
+// app's sign-in): signature, issuer, audience, expiry, and the nonce when
+// given.
+func (p *Provider) VerifyIDToken(ctx context.Context, token, nonce string) error {
+	idt, err := p.verifier.Verify(p.ctx(ctx), token)
+	if err != nil {
+		return fmt.Errorf("google: ID token: %w", err)
+	}
+	if nonce != "" && idt.Nonce != nonce {
+		return errors.New("google: ID token: the nonce differs")
+	}
+	return nil
+}
+
 // UserInfo verifies the ID token and reads the user from it; a token
 // outside HostedDomain is refused.
 func (p *Provider) UserInfo(ctx context.Context, t *social.Tokens, nonce string) (*social.UserInfo, error) {

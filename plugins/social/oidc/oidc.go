@@ -340,6 +340,27 @@ func (p *Provider) UserInfo(ctx context.Context, t *social.Tokens, nonce string)
 	return u, nil
 }
 
+// VerifyIDToken verifies an ID token the client got from the provider
+// (the idToken form of /sign-in/social): signature against the JWKS,
+// issuer, audience, expiry, and the nonce when given.
+func (p *Provider) VerifyIDToken(ctx context.Context, token, nonce string) error {
+	d, err := p.discover(ctx)
+	if err != nil {
+		return err
+	}
+	if d.verifier == nil {
+		return social.ErrNoIDTokens
+	}
+	idt, err := d.verifier.Verify(p.ctx(ctx), token)
+	if err != nil {
+		return fmt.Errorf("oidc: %s: ID token: %w", p.cfg.ProviderID, err)
+	}
+	if nonce != "" && idt.Nonce != nonce {
+		return fmt.Errorf("oidc: %s: ID token: the nonce differs", p.cfg.ProviderID)
+	}
+	return nil
+}
+
 // userinfo asks the userinfo endpoint with the access token.
 func (p *Provider) userinfo(ctx context.Context, d *discovered, t *social.Tokens) (map[string]any, error) {
 	if d.pc.UserInfoURL == "" || t.AccessToken == "" {
