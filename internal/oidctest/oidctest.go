@@ -45,6 +45,8 @@ type User struct {
 	Picture       string
 	// Extra claims, in the ID token and at userinfo ("hd", ...).
 	Extra map[string]any
+	// NoEmailVerified leaves the email_verified claim out.
+	NoEmailVerified bool
 }
 
 // Config sets a Provider up. Zero values take the defaults noted.
@@ -109,6 +111,7 @@ type Provider struct {
 	userinfoSub  string
 	failDisc     bool
 	discCalls    int
+	issuer       string
 }
 
 // New starts a provider; it stops with the test.
@@ -154,11 +157,29 @@ func New(t interface {
 	return p
 }
 
-// Issuer is the provider's issuer URL.
-func (p *Provider) Issuer() string { return p.srv.URL }
+// Issuer is the provider's issuer URL: its own URL unless SetIssuer
+// changed it.
+func (p *Provider) Issuer() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.issuer != "" {
+		return p.issuer
+	}
+	return p.srv.URL
+}
+
+// URL is where the provider listens (its endpoints are under it).
+func (p *Provider) URL() string { return p.srv.URL }
+
+// SetIssuer makes ID tokens and discovery name iss as their issuer (a
+// provider behind another URL, or a multi-tenant one).
+func (p *Provider) SetIssuer(iss string) { p.mu.Lock(); p.issuer = iss; p.mu.Unlock() }
 
 // DiscoveryURL is the URL of the discovery document.
 func (p *Provider) DiscoveryURL() string { return p.srv.URL + "/.well-known/openid-configuration" }
+
+// endpoint is the URL of one of the provider's endpoints.
+func (p *Provider) endpoint(path string) string { return p.srv.URL + path }
 
 // Client is an HTTP client that reaches the provider.
 func (p *Provider) Client() *http.Client { return p.srv.Client() }
@@ -225,10 +246,10 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"issuer":                                p.Issuer(),
-		"authorization_endpoint":                p.srv.URL + "/authorize",
-		"token_endpoint":                        p.srv.URL + "/token",
-		"userinfo_endpoint":                     p.srv.URL + "/userinfo",
-		"jwks_uri":                              p.srv.URL + "/jwks",
+		"authorization_endpoint":                p.endpoint("/authorize"),
+		"token_endpoint":                        p.endpoint("/token"),
+		"userinfo_endpoint":                     p.endpoint("/userinfo"),
+		"jwks_uri":                              p.endpoint("/jwks"),
 		"response_types_supported":              []string{"code"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{string(p.alg)},
@@ -379,8 +400,12 @@ func (p *Provider) idToken(g *grant, now time.Time) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("oidctest: signer: %w", err)
 	}
+	iss := p.srv.URL
+	if p.issuer != "" {
+		iss = p.issuer
+	}
 	claims := map[string]any{
-		"iss": p.Issuer(), "sub": g.user.Subject, "aud": p.cfg.ClientID,
+		"iss": iss, "sub": g.user.Subject, "aud": p.cfg.ClientID,
 		"iat": now.Unix(), "exp": now.Add(p.cfg.AccessTTL).Unix(),
 	}
 	nonce := g.nonce
@@ -420,7 +445,9 @@ func profile(u User) map[string]any {
 	out := map[string]any{}
 	if u.Email != "" {
 		out["email"] = u.Email
-		out["email_verified"] = u.EmailVerified
+		if !u.NoEmailVerified {
+			out["email_verified"] = u.EmailVerified
+		}
 	}
 	if u.Name != "" {
 		out["name"] = u.Name
