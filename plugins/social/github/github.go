@@ -14,13 +14,12 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/go-betterauth/betterauth/plugins/social"
+	"github.com/go-betterauth/betterauth/plugins/social/internal/oauthx"
 )
 
 // Config is the GitHub OAuth app. ClientID and ClientSecret are required;
@@ -124,9 +123,9 @@ func (p *Provider) Exchange(ctx context.Context, req social.ExchangeRequest) (*s
 	}
 	tok, err := p.oauth2Config(req.RedirectURI, nil).Exchange(p.ctx(ctx), req.Code, opts...)
 	if err != nil {
-		return nil, tokenError(err)
+		return nil, oauthx.TokenError("github", err)
 	}
-	return tokens(tok), nil
+	return oauthx.Tokens(tok), nil
 }
 
 // Refresh trades a refresh token (GitHub apps with expiring tokens) for
@@ -134,49 +133,9 @@ func (p *Provider) Exchange(ctx context.Context, req social.ExchangeRequest) (*s
 func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*social.Tokens, error) {
 	tok, err := p.oauth2Config("", nil).TokenSource(p.ctx(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
 	if err != nil {
-		return nil, tokenError(err)
+		return nil, oauthx.TokenError("github", err)
 	}
-	return tokens(tok), nil
-}
-
-// tokenError keeps a token endpoint's failure without its body.
-func tokenError(err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		status := ""
-		if re.Response != nil {
-			status = re.Response.Status
-		}
-		return fmt.Errorf("github: token endpoint: %s %s", status, re.ErrorCode)
-	}
-	return fmt.Errorf("github: token endpoint: %w", err)
-}
-
-func tokens(t *oauth2.Token) *social.Tokens {
-	out := &social.Tokens{
-		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType,
-		AccessTokenExpiresIn: time.Duration(t.ExpiresIn) * time.Second,
-	}
-	if s, ok := t.Extra("scope").(string); ok {
-		// GitHub joins scopes with commas; Better Auth splits on spaces
-		// only, and stores "read:user,user:email" all the same.
-		out.Scopes = strings.Fields(s)
-	}
-	if n := number(t.Extra("refresh_token_expires_in")); n > 0 {
-		out.RefreshTokenExpiresIn = time.Duration(n) * time.Second
-	}
-	return out
-}
-
-func number(v any) int64 {
-	switch x := v.(type) {
-	case float64:
-		return int64(x)
-	case string:
-		n, _ := strconv.ParseInt(x, 10, 64)
-		return n
-	}
-	return 0
+	return oauthx.Tokens(tok), nil
 }
 
 // get fetches an API path as JSON into v.

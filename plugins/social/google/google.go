@@ -12,14 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	"github.com/go-betterauth/betterauth/plugins/social"
+	"github.com/go-betterauth/betterauth/plugins/social/internal/oauthx"
 )
 
 // Config is the Google OAuth client. ClientID and ClientSecret are
@@ -139,52 +138,18 @@ func (p *Provider) AuthCodeURL(_ context.Context, req social.AuthRequest) (strin
 func (p *Provider) Exchange(ctx context.Context, req social.ExchangeRequest) (*social.Tokens, error) {
 	tok, err := p.oauth2Config(req.RedirectURI, nil).Exchange(p.ctx(ctx), req.Code, oauth2.VerifierOption(req.CodeVerifier))
 	if err != nil {
-		return nil, tokenError(err)
+		return nil, oauthx.TokenError("google", err)
 	}
-	return tokens(tok), nil
+	return oauthx.Tokens(tok), nil
 }
 
 // Refresh trades a refresh token for new tokens.
 func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*social.Tokens, error) {
 	tok, err := p.oauth2Config("", nil).TokenSource(p.ctx(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
 	if err != nil {
-		return nil, tokenError(err)
+		return nil, oauthx.TokenError("google", err)
 	}
-	return tokens(tok), nil
-}
-
-func tokenError(err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		status := ""
-		if re.Response != nil {
-			status = re.Response.Status
-		}
-		return fmt.Errorf("google: token endpoint: %s %s", status, re.ErrorCode)
-	}
-	return fmt.Errorf("google: token endpoint: %w", err)
-}
-
-func tokens(t *oauth2.Token) *social.Tokens {
-	out := &social.Tokens{
-		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType,
-		AccessTokenExpiresIn: time.Duration(t.ExpiresIn) * time.Second,
-	}
-	if s, ok := t.Extra("id_token").(string); ok {
-		out.IDToken = s
-	}
-	if s, ok := t.Extra("scope").(string); ok {
-		out.Scopes = strings.Fields(s)
-	}
-	switch n := t.Extra("refresh_token_expires_in").(type) {
-	case float64:
-		out.RefreshTokenExpiresIn = time.Duration(n) * time.Second
-	case string:
-		if v, err := strconv.ParseInt(n, 10, 64); err == nil {
-			out.RefreshTokenExpiresIn = time.Duration(v) * time.Second
-		}
-	}
-	return out
+	return oauthx.Tokens(tok), nil
 }
 
 // VerifyIDToken verifies an ID token a client got from Google (a mobile

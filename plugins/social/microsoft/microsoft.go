@@ -24,6 +24,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/go-betterauth/betterauth/plugins/social"
+	"github.com/go-betterauth/betterauth/plugins/social/internal/oauthx"
 )
 
 // consumerTenant is the tenant id of personal Microsoft accounts.
@@ -157,9 +158,9 @@ func (p *Provider) Exchange(ctx context.Context, req social.ExchangeRequest) (*s
 	}
 	tok, err := p.oauth2Config(req.RedirectURI, nil).Exchange(p.ctx(ctx), req.Code, opts...)
 	if err != nil {
-		return nil, tokenError(err)
+		return nil, oauthx.TokenError("microsoft", err)
 	}
-	return tokens(tok), nil
+	return oauthx.Tokens(tok), nil
 }
 
 // Refresh trades a refresh token for new tokens, asking for the same
@@ -167,43 +168,9 @@ func (p *Provider) Exchange(ctx context.Context, req social.ExchangeRequest) (*s
 func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*social.Tokens, error) {
 	tok, err := p.oauth2Config("", p.scopes()).TokenSource(p.ctx(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
 	if err != nil {
-		return nil, tokenError(err)
+		return nil, oauthx.TokenError("microsoft", err)
 	}
-	return tokens(tok), nil
-}
-
-func tokenError(err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		status := ""
-		if re.Response != nil {
-			status = re.Response.Status
-		}
-		return fmt.Errorf("microsoft: token endpoint: %s %s", status, re.ErrorCode)
-	}
-	return fmt.Errorf("microsoft: token endpoint: %w", err)
-}
-
-func tokens(t *oauth2.Token) *social.Tokens {
-	out := &social.Tokens{
-		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType,
-		AccessTokenExpiresIn: time.Duration(t.ExpiresIn) * time.Second,
-	}
-	if s, ok := t.Extra("id_token").(string); ok {
-		out.IDToken = s
-	}
-	if s, ok := t.Extra("scope").(string); ok {
-		out.Scopes = strings.Fields(s)
-	}
-	switch n := t.Extra("refresh_token_expires_in").(type) {
-	case float64:
-		out.RefreshTokenExpiresIn = time.Duration(n) * time.Second
-	case string:
-		if v, err := strconv.ParseInt(n, 10, 64); err == nil {
-			out.RefreshTokenExpiresIn = time.Duration(v) * time.Second
-		}
-	}
-	return out
+	return oauthx.Tokens(tok), nil
 }
 
 // verify checks an ID token: signature, audience, expiry, and an issuer

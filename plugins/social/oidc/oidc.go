@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +26,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/go-betterauth/betterauth/plugins/social"
+	"github.com/go-betterauth/betterauth/plugins/social/internal/oauthx"
 )
 
 // Config is one provider. ProviderID, ClientID and DiscoveryURL are
@@ -229,9 +229,9 @@ func (p *Provider) Exchange(ctx context.Context, req social.ExchangeRequest) (*s
 	}
 	tok, err := p.oauth2Config(d, req.RedirectURI, nil).Exchange(p.ctx(ctx), req.Code, opts...)
 	if err != nil {
-		return nil, tokenError(err)
+		return nil, oauthx.TokenError("oidc", err)
 	}
-	return tokens(tok), nil
+	return oauthx.Tokens(tok), nil
 }
 
 // Refresh trades a refresh token for new tokens.
@@ -242,52 +242,9 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*social.To
 	}
 	tok, err := p.oauth2Config(d, "", nil).TokenSource(p.ctx(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
 	if err != nil {
-		return nil, tokenError(err)
+		return nil, oauthx.TokenError("oidc", err)
 	}
-	return tokens(tok), nil
-}
-
-// tokenError keeps a token endpoint's failure without its body, which
-// may echo the code or a token.
-func tokenError(err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		status := ""
-		if re.Response != nil {
-			status = re.Response.Status
-		}
-		return fmt.Errorf("oidc: token endpoint: %s %s", status, re.ErrorCode)
-	}
-	return fmt.Errorf("oidc: token endpoint: %w", err)
-}
-
-func tokens(t *oauth2.Token) *social.Tokens {
-	out := &social.Tokens{
-		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType,
-		AccessTokenExpiresIn: time.Duration(t.ExpiresIn) * time.Second,
-	}
-	if s, ok := t.Extra("id_token").(string); ok {
-		out.IDToken = s
-	}
-	if s, ok := t.Extra("scope").(string); ok {
-		out.Scopes = strings.Fields(s)
-	}
-	if n := number(t.Extra("refresh_token_expires_in")); n > 0 {
-		out.RefreshTokenExpiresIn = time.Duration(n) * time.Second
-	}
-	return out
-}
-
-// number reads a JSON number, or a string holding one.
-func number(v any) int64 {
-	switch x := v.(type) {
-	case float64:
-		return int64(x)
-	case string:
-		n, _ := strconv.ParseInt(x, 10, 64)
-		return n
-	}
-	return 0
+	return oauthx.Tokens(tok), nil
 }
 
 // UserInfo verifies the ID token (signature, issuer, audience, expiry and
