@@ -23,6 +23,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -62,6 +63,12 @@ type Config struct {
 	RefreshTTL time.Duration
 	// RS256 signs with an RSA key instead of ES256 (as Google does).
 	RS256 bool
+	// CheckSecret, when set, decides whether a client secret is right
+	// instead of comparing it with ClientSecret (Apple's secret is a JWT).
+	CheckSecret func(secret string) bool
+	// AlwaysIDToken issues ID tokens whatever the scope (Apple's scope has
+	// no "openid").
+	AlwaysIDToken bool
 }
 
 // Request is what an authorization request asked for, as the provider saw it.
@@ -269,7 +276,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.requests = append(p.requests, Request{Query: q})
 	p.mu.Unlock()
-	if q.Get("response_type") != "code" || q.Get("client_id") != p.cfg.ClientID || q.Get("redirect_uri") == "" {
+	if (q.Get("response_type") != "code" && q.Get("response_type") != "code id_token") || q.Get("client_id") != p.cfg.ClientID || q.Get("redirect_uri") == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
 		return
 	}
@@ -295,6 +302,18 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	if iss != "" {
 		rq.Set("iss", iss)
 	}
+	if q.Get("response_mode") == "form_post" {
+		// The browser posts the answer to the redirect URI (as Apple does).
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		var b strings.Builder
+		b.WriteString(`<!DOCTYPE html><form method="post" action="` + html.EscapeString(q.Get("redirect_uri")) + `">`)
+		for k := range rq {
+			b.WriteString(`<input type="hidden" name="` + html.EscapeString(k) + `" value="` + html.EscapeString(rq.Get(k)) + `">`)
+		}
+		b.WriteString(`</form>`)
+		_, _ = w.Write([]byte(b.String()))
+		return
+	}
 	to.RawQuery = rq.Encode()
 	http.Redirect(w, r, to.String(), http.StatusFound)
 }
@@ -319,7 +338,11 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tokens = append(p.tokens, TokenCall{GrantType: f.Get("grant_type"), AuthMethod: method, Form: f})
-	if subtle.ConstantTimeCompare([]byte(id), []byte(p.cfg.ClientID)) != 1 || subtle.ConstantTimeCompare([]byte(secret), []byte(p.cfg.ClientSecret)) != 1 {
+	secretOK := subtle.ConstantTimeCompare([]byte(secret), []byte(p.cfg.ClientSecret)) == 1
+	if p.cfg.CheckSecret != nil {
+		secretOK = p.cfg.CheckSecret(secret)
+	}
+	if subtle.ConstantTimeCompare([]byte(id), []byte(p.cfg.ClientID)) != 1 || !secretOK {
 		tokenError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 		return
 	}
@@ -366,7 +389,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	if p.cfg.RefreshTTL > 0 {
 		out["refresh_token_expires_in"] = int(p.cfg.RefreshTTL / time.Second)
 	}
-	if strings.Contains(" "+g.scope+" ", " openid ") && !p.noIDToken {
+	if (p.cfg.AlwaysIDToken || strings.Contains(" "+g.scope+" ", " openid ")) && !p.noIDToken {
 		idt, err := p.idToken(g, now)
 		if err != nil {
 			tokenError(w, http.StatusInternalServerError, "server_error", err.Error())

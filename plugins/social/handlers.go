@@ -25,6 +25,8 @@ type signInBody struct {
 // provider itself.
 type idTokenBody struct {
 	token, nonce, accessToken string
+	// user is the user member as JSON (Apple's name on a first sign-in).
+	user string
 }
 
 func parseSignInBody(b map[string]any) (*signInBody, error) {
@@ -85,6 +87,16 @@ func parseSignInBody(b map[string]any) (*signInBody, error) {
 				return nil, err
 			}
 			*f.dst = s
+		}
+		if u, ok := m["user"]; ok && u != nil {
+			if _, isObj := u.(map[string]any); !isObj {
+				return nil, validation("[body.idToken.user] Invalid input: expected object, received " + jsType(u))
+			}
+			raw, err := json.Marshal(u)
+			if err != nil {
+				return nil, fmt.Errorf("social: idToken.user: %w", err)
+			}
+			it.user = string(raw)
 		}
 		out.idToken = &it
 	}
@@ -165,7 +177,7 @@ func (p *Plugin) signInWithIDToken(w http.ResponseWriter, r *http.Request, pr Pr
 		p.auth.Logger().WarnContext(ctx, "social: invalid id token", "provider", pr.ID(), "err", err)
 		return apiError(http.StatusUnauthorized, "INVALID_TOKEN", "Invalid token")
 	}
-	tokens := &Tokens{IDToken: b.idToken.token, AccessToken: b.idToken.accessToken}
+	tokens := &Tokens{IDToken: b.idToken.token, AccessToken: b.idToken.accessToken, User: b.idToken.user}
 	info, err := pr.UserInfo(ctx, tokens, b.idToken.nonce)
 	if err == nil && strings.TrimSpace(info.ID) == "" {
 		err = errors.New("no subject")
@@ -290,6 +302,7 @@ func (p *Plugin) handleCallback(w http.ResponseWriter, r *http.Request, _ better
 		p.auth.Logger().ErrorContext(ctx, "social: code exchange failed", "provider", pr.ID(), "err", err)
 		return fail("invalid_code", "")
 	}
+	tokens.User = q.Get("user")
 	info, err := pr.UserInfo(ctx, tokens, d.IDTokenNonce)
 	if err == nil && strings.TrimSpace(info.ID) == "" {
 		err = errors.New("no subject")

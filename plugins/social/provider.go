@@ -103,6 +103,10 @@ type Tokens struct {
 	RefreshTokenExpiresIn time.Duration
 	// Scopes are the granted scopes (the answer's scope, split on spaces).
 	Scopes []string
+	// User is what the provider posted to the callback as "user" (Apple's
+	// JSON with the name, sent on the first sign-in only), or the idToken
+	// form's user object as JSON; "" when none.
+	User string
 }
 
 // UserInfo is the user a provider vouches for.
