@@ -24,7 +24,7 @@ type signInBody struct {
 // idTokenBody is the idToken member: an ID token the client got from the
 // provider itself.
 type idTokenBody struct {
-	token, nonce, accessToken string
+	token, nonce, accessToken, refreshToken string
 	// user is the user member as JSON (Apple's name on a first sign-in).
 	user string
 }
@@ -76,7 +76,7 @@ func parseSignInBody(b map[string]any) (*signInBody, error) {
 			name     string
 			dst      *string
 			required bool
-		}{{"token", &it.token, true}, {"nonce", &it.nonce, false}, {"accessToken", &it.accessToken, false}}
+		}{{"token", &it.token, true}, {"nonce", &it.nonce, false}, {"accessToken", &it.accessToken, false}, {"refreshToken", &it.refreshToken, false}}
 		for _, f := range fields {
 			s, _, err := betterauth.BodyString(m, f.name, f.required)
 			if err != nil {

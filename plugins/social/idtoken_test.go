@@ -134,6 +134,11 @@ func TestGoogleIDToken(t *testing.T) {
 	require.Equal(t, "User email not found", r.str("message"))
 	r = e.client().post("/sign-in/social", map[string]any{"provider": "google", "idToken": map[string]any{"token": tok, "nonce": "x"}})
 	require.Equal(t, "INVALID_TOKEN", r.str("code"))
+	lc := e.client()
+	lc.signUpPassword("local@example.com")
+	r = lc.post("/link-social", map[string]any{"provider": "google", "idToken": map[string]any{"token": noMail}})
+	require.Equal(t, http.StatusUnauthorized, r.Code)
+	require.Equal(t, "USER_EMAIL_NOT_FOUND", r.str("code"), "link-social's idToken form too")
 
 	g, err := google.New(google.Config{ClientID: "c", ClientSecret: "s", JWKSURL: "http://127.0.0.1:1/jwks"})
 	require.NoError(t, err)

@@ -30,7 +30,7 @@ func (p *Plugin) handleLinkSocial(w http.ResponseWriter, r *http.Request, in bet
 		return errProviderNotFound()
 	}
 	if b.idToken != nil {
-		return errIDTokenNotSupported() // the idToken form of link-social is not built yet
+		return p.linkWithIDToken(w, r, in.Session, pr, b.idToken)
 	}
 	sealed, err := p.auth.Encrypt(linkPurpose, in.Session.Session.Token)
 	if err != nil {
@@ -177,4 +177,79 @@ func (p *Plugin) updateUserInfoOnLink(ctx context.Context, userID string, info *
 	if _, err := p.auth.Store().UpdateUser(ctx, userID, upd); err != nil {
 		p.auth.Logger().WarnContext(ctx, "social: could not update user info on account link", "err", err)
 	}
+}
+
+// linkWithIDToken is the idToken form of /link-social: the account of an
+// ID token the client got from the provider joins the signed-in user at
+// once, by Better Auth's rules and with its error codes (not the
+// callback's).
+func (p *Plugin) linkWithIDToken(w http.ResponseWriter, r *http.Request, sd *betterauth.SessionData, pr Provider, it *idTokenBody) error {
+	ctx := r.Context()
+	v, ok := pr.(IDTokenVerifier)
+	if !ok {
+		return errIDTokenNotSupported()
+	}
+	if err := v.VerifyIDToken(ctx, it.token, it.nonce); errors.Is(err, ErrNoIDTokens) {
+		return errIDTokenNotSupported()
+	} else if err != nil {
+		p.auth.Logger().WarnContext(ctx, "social: invalid id token", "provider", pr.ID(), "err", err)
+		return apiError(http.StatusUnauthorized, "INVALID_TOKEN", "Invalid token")
+	}
+	info, err := pr.UserInfo(ctx, &Tokens{IDToken: it.token, AccessToken: it.accessToken, RefreshToken: it.refreshToken, User: it.user}, it.nonce)
+	if err == nil && strings.TrimSpace(info.ID) == "" {
+		err = errors.New("no subject")
+	}
+	if err != nil {
+		p.auth.Logger().ErrorContext(ctx, "social: failed to get user info", "provider", pr.ID(), "err", err)
+		return apiError(http.StatusUnauthorized, "FAILED_TO_GET_USER_INFO", "Failed to get user info")
+	}
+	if info.Email == "" {
+		return apiError(http.StatusUnauthorized, "USER_EMAIL_NOT_FOUND", "User email not found")
+	}
+	at, err := p.sealToken(it.accessToken)
+	if err != nil {
+		return err
+	}
+	rt, err := p.sealToken(it.refreshToken)
+	if err != nil {
+		return err
+	}
+	st := p.auth.Store()
+	uid := sd.User.ID
+	existing, err := st.GetAccount(ctx, pr.ID(), info.ID)
+	switch {
+	case err == nil && existing.UserID == uid:
+		upd := betterauth.AccountUpdate{IDToken: &it.token, UpdatedAt: p.auth.Now()}
+		if at != "" {
+			upd.AccessToken = &at
+		}
+		if rt != "" {
+			upd.RefreshToken = &rt
+		}
+		if _, err := st.UpdateAccount(ctx, existing.ID, upd); err != nil {
+			return storeErr("update account", err)
+		}
+	case err == nil:
+		return apiError(http.StatusConflict, "SOCIAL_ACCOUNT_ALREADY_LINKED", "Social account already linked")
+	case !errors.Is(err, betterauth.ErrNotFound):
+		return storeErr("get account", err)
+	case (!p.trusted[pr.ID()] && !info.EmailVerified) || p.opts.DisableLinking:
+		return apiError(http.StatusUnauthorized, "LINKING_NOT_ALLOWED", "Account not linked - linking not allowed")
+	case !strings.EqualFold(info.Email, sd.User.Email) && !p.opts.AllowDifferentEmails:
+		return apiError(http.StatusUnauthorized, "LINKING_DIFFERENT_EMAILS_NOT_ALLOWED", "Account not linked - different emails not allowed")
+	default:
+		now := p.auth.Now()
+		na := &betterauth.Account{UserID: uid, ProviderID: pr.ID(), AccountID: info.ID, AccessToken: at, RefreshToken: rt, IDToken: it.token, CreatedAt: now, UpdatedAt: now}
+		if err := st.CreateAccount(ctx, na); errors.Is(err, betterauth.ErrNotFound) {
+			return apiError(http.StatusExpectationFailed, "LINKING_FAILED", "Account not linked - unable to create account")
+		} else if err != nil {
+			return storeErr("link account", err)
+		}
+		p.auth.Audit(ctx, slog.LevelInfo, "account_linked", uid, slog.String("provider", pr.ID()))
+	}
+	if p.opts.UpdateUserInfoOnLink {
+		p.updateUserInfoOnLink(ctx, uid, info)
+	}
+	betterauth.WriteJSON(w, http.StatusOK, map[string]any{"url": "", "status": true, "redirect": false})
+	return nil
 }

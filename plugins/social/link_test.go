@@ -195,3 +195,93 @@ func TestLinkSocialOptions(t *testing.T) {
 	require.Equal(t, testBaseURL, c.do(http.MethodGet, c.startLink(nil), nil).location())
 	require.Equal(t, "Local", e.user("ada@example.com").Name, "no profile copy by default")
 }
+
+// The idToken form of link-social, with Better Auth's codes for it.
+func TestLinkSocialIDToken(t *testing.T) {
+	forEachStore(t, func(t *testing.T, mk func(setup) *env) {
+		e := mk(setupOpts(func(o *social.Options) { o.EncryptOAuthTokens = true }))
+		c := e.client()
+		c.signUpPassword("ada@example.com")
+		link := func(c *client, it map[string]any) response {
+			return c.post("/link-social", map[string]any{"provider": "oidc", "idToken": it})
+		}
+		issue := func(u oidctest.User) string {
+			tok, err := e.op.IssueIDToken(u, "")
+			require.NoError(t, err)
+			return tok
+		}
+		ada := oidctest.User{Subject: "s-ada", Email: "ADA@example.com", EmailVerified: true}
+
+		r := link(c, map[string]any{"token": issue(oidctest.User{Subject: "s-x", Email: "ada@example.com"})})
+		require.Equal(t, http.StatusUnauthorized, r.Code)
+		require.Equal(t, "LINKING_NOT_ALLOWED", r.str("code"))
+		require.Equal(t, "Account not linked - linking not allowed", r.str("message"))
+		r = link(c, map[string]any{"token": issue(oidctest.User{Subject: "s-y", Email: "other@example.com", EmailVerified: true})})
+		require.Equal(t, "LINKING_DIFFERENT_EMAILS_NOT_ALLOWED", r.str("code"))
+		require.Equal(t, "Account not linked - different emails not allowed", r.str("message"))
+		require.Equal(t, "INVALID_TOKEN", link(c, map[string]any{"token": "x.y.z"}).str("code"))
+		require.Len(t, e.accounts("ada@example.com"), 1)
+
+		e.clock.Add(time.Second)
+		tok := issue(ada)
+		r = link(c, map[string]any{"token": tok, "accessToken": "at-1", "refreshToken": "rt-1"})
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		require.Equal(t, map[string]any{"url": "", "status": true, "redirect": false}, r.body)
+		accts := e.accounts("ada@example.com")
+		require.Len(t, accts, 2)
+		a := accts[1]
+		require.Equal(t, "s-ada", a.AccountID)
+		require.Equal(t, tok, a.IDToken)
+		plain, err := e.auth.Decrypt("", a.AccessToken)
+		require.NoError(t, err)
+		require.Equal(t, "at-1", plain)
+		plain, err = e.auth.Decrypt("", a.RefreshToken)
+		require.NoError(t, err)
+		require.Equal(t, "rt-1", plain)
+
+		// Again: the tokens are updated, no new row.
+		r = link(c, map[string]any{"token": tok, "accessToken": "at-2"})
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		accts = e.accounts("ada@example.com")
+		require.Len(t, accts, 2)
+		plain, err = e.auth.Decrypt("", accts[1].AccessToken)
+		require.NoError(t, err)
+		require.Equal(t, "at-2", plain)
+		require.Equal(t, a.RefreshToken, accts[1].RefreshToken, "no refresh token sent: kept")
+
+		// Another user cannot take it.
+		other := e.client()
+		other.signUpPassword("bob@example.com")
+		r = link(other, map[string]any{"token": tok})
+		require.Equal(t, http.StatusConflict, r.Code)
+		require.Equal(t, "SOCIAL_ACCOUNT_ALREADY_LINKED", r.str("code"))
+		require.Equal(t, "Social account already linked", r.str("message"))
+	})
+}
+
+// Trust, different emails and linking off, for the idToken form.
+func TestLinkSocialIDTokenOptions(t *testing.T) {
+	e := newEnv(t, setupOpts(func(o *social.Options) {
+		o.TrustedProviders, o.AllowDifferentEmails, o.UpdateUserInfoOnLink = []string{"oidc"}, true, true
+	}))
+	c := e.client()
+	c.signUpPassword("ada@example.com")
+	tok, err := e.op.IssueIDToken(oidctest.User{Subject: "s", Email: "other@example.com", Name: "Provider Name"}, "")
+	require.NoError(t, err)
+	r := c.post("/link-social", map[string]any{"provider": "oidc", "idToken": map[string]any{"token": tok}})
+	require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+	require.Equal(t, "Provider Name", e.user("ada@example.com").Name)
+
+	e = newEnv(t, setupOpts(func(o *social.Options) { o.DisableLinking = true }))
+	c = e.client()
+	c.signUpPassword("ada@example.com")
+	tok, err = e.op.IssueIDToken(oidctest.User{Subject: "s", Email: "ada@example.com", EmailVerified: true}, "")
+	require.NoError(t, err)
+	r = c.post("/link-social", map[string]any{"provider": "oidc", "idToken": map[string]any{"token": tok}})
+	require.Equal(t, "LINKING_NOT_ALLOWED", r.str("code"))
+
+	ge, _ := githubEnv(t)
+	gc := ge.client()
+	gc.signUpPassword("ada@example.com")
+	require.Equal(t, "ID_TOKEN_NOT_SUPPORTED", gc.post("/link-social", map[string]any{"provider": "github", "idToken": map[string]any{"token": tok}}).str("code"))
+}

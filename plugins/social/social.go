@@ -37,8 +37,8 @@
 // verified; otherwise the callback answers error=account_not_linked.
 //
 // docs/social.md lists the facts this follows and what is not built yet
-// (the cookie state strategy, the idToken form of link-social, more named
-// providers).
+// (the cookie state strategy, additionalData, per-provider
+// requireEmailVerification, more named providers).
 package social
 
 import (
