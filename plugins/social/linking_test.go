@@ -290,8 +290,17 @@ func TestSignInPipeline(t *testing.T) {
 // failingStore fails account reads when told to.
 type failingStore struct {
 	betterauth.Store
-	fail   atomic.Bool
-	orphan atomic.Bool
+	fail      atomic.Bool
+	orphan    atomic.Bool
+	noAccount atomic.Bool
+}
+
+// CreateAccount fails as for a user deleted meanwhile when told to.
+func (s *failingStore) CreateAccount(ctx context.Context, a *betterauth.Account) error {
+	if s.noAccount.Load() {
+		return fmt.Errorf("user gone: %w", betterauth.ErrNotFound)
+	}
+	return s.Store.CreateAccount(ctx, a)
 }
 
 func (s *failingStore) GetUserByID(ctx context.Context, id string) (*betterauth.User, error) {
@@ -353,4 +362,26 @@ func TestSecretsNotLogged(t *testing.T) {
 	for _, secret := range []string{code, e.op.ClientSecret(), a.AccessToken, a.RefreshToken, a.IDToken} {
 		require.NotContains(t, logs, secret)
 	}
+}
+
+// A user that disappears while its account is being linked: the callback's
+// unable_to_link_account, the idToken form's 417 LINKING_FAILED.
+func TestLinkUserGone(t *testing.T) {
+	fs := &failingStore{Store: backends[0].new(t)}
+	e := build(t, fs, setup{})
+	c := e.client()
+	c.signUpPassword("ada@example.com")
+	cb := c.startLink(nil)
+	fs.noAccount.Store(true)
+	require.Equal(t, "unable_to_link_account", c.do(http.MethodGet, cb, nil).errorCode(t))
+	tok, err := e.op.IssueIDToken(oidctest.User{Subject: "s", Email: "ada@example.com", EmailVerified: true}, "")
+	require.NoError(t, err)
+	r := c.post("/link-social", map[string]any{"provider": "oidc", "idToken": map[string]any{"token": tok}})
+	require.Equal(t, http.StatusExpectationFailed, r.Code)
+	require.Equal(t, "LINKING_FAILED", r.str("code"))
+	require.Equal(t, "Account not linked - unable to create account", r.str("message"))
+
+	// Implicit linking at sign-in, the same.
+	e.verify("ada@example.com")
+	require.Equal(t, "unable_to_link_account", e.client().signIn(nil).errorCode(t))
 }
