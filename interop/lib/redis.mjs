@@ -5,7 +5,8 @@
 // so scenarios never see each other's keys.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './servers.mjs';
@@ -47,9 +48,10 @@ async function ping(url, deadline) {
 }
 
 /**
- * Resolves to { url(db), start(), stop(), restart() } for a Redis server, or null when there is none
+ * Resolves to { url(db), start(), stop(), close() } for a Redis server, or null when there is none
  * (the caller skips; under CI this fails instead). url(db) names database db (0..15) on it.
- * stop() and start() stop and restart a throwaway server on the same port (for outage tests).
+ * stop() shuts a throwaway server down saving its data (SHUTDOWN SAVE), start() starts it again on
+ * the same port with that data: Redis restarting, for outage tests. close() stops it for good.
  */
 export async function redisServer({ timeoutMs = 20_000 } = {}) {
   if (process.env.INTEROP_REDIS_URL) {
@@ -63,13 +65,17 @@ export async function redisServer({ timeoutMs = 20_000 } = {}) {
   }
   const port = await freePort();
   const base = `redis://127.0.0.1:${port}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'betterauth-interop-redis-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  process.on('exit', cleanup);
   let child = null;
   let log = '';
   const killOnExit = () => { try { child?.kill('SIGKILL'); } catch {} };
   process.on('exit', killOnExit);
   const start = async () => {
     child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--databases', '16', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--databases', '16', '--protected-mode', 'no',
+      '--dir', dir, '--dbfilename', 'dump.rdb'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (c) => { log = (log + c).slice(-16384); });
     child.stderr.on('data', (c) => { log = (log + c).slice(-16384); });
     try {
@@ -78,18 +84,31 @@ export async function redisServer({ timeoutMs = 20_000 } = {}) {
       throw new Error(`${err.message}\n${log}`);
     }
   };
-  const stop = async () => {
+  const running = () => child && child.exitCode === null && child.signalCode === null;
+  const kill = async () => {
     const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    if (!running()) return;
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGKILL');
     await exited;
+  };
+  const stop = async () => {
+    const c = child;
+    if (!running()) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    const admin = new Redis(`${base}/0`, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    admin.on('error', () => {});
+    try { await admin.call('SHUTDOWN', 'SAVE'); } catch {} // the connection closes as it answers
+    admin.disconnect();
+    const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(t);
   };
   await start();
   return {
     url: (db = 0) => `${base}/${db}`,
     start,
     stop,
-    close: async () => { await stop(); process.off('exit', killOnExit); },
+    close: async () => { await kill(); process.off('exit', killOnExit); cleanup(); process.off('exit', cleanup); },
   };
 }
